@@ -1,0 +1,1 @@
+"""FHIR mappers: TrialRecord to FHIR resources, one subpackage per FHIR version."""

@@ -1,0 +1,1 @@
+"""Protocol text understanding (schedules, time frames), free of any FHIR version."""

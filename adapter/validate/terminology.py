@@ -1,0 +1,121 @@
+"""Check every code in a required binding against its value set, from the official R4 definitions."""
+from __future__ import annotations
+
+from functools import cache
+
+from .definitions import code_system, structure_definition, value_set
+
+_PRIMITIVES = {"boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary", "instant",
+               "date", "dateTime", "time", "code", "oid", "id", "markdown", "unsignedInt", "positiveInt", "uuid",
+               "xhtml", "http://hl7.org/fhirpath/System.String"}
+
+
+@cache
+def _elements(type_name: str) -> dict[str, dict]:
+    sd = structure_definition(type_name)
+    if sd is None:
+        return {}
+    return {e["path"]: e for e in sd["snapshot"]["element"]}
+
+
+def _concepts(concepts: list[dict]) -> set[str]:
+    out = set()
+    for c in concepts:
+        out.add(c["code"])
+        out |= _concepts(c.get("concept", []))
+    return out
+
+
+@cache
+def allowed_codes(url: str) -> frozenset[tuple[str, str]] | None:
+    """(system, code) pairs of a value set; None when it cannot be expanded here (external code systems)."""
+    vs = value_set(url)
+    if vs is None:
+        return None
+    out: set[tuple[str, str]] = set()
+    for inc in vs.get("compose", {}).get("include", []):
+        if "filter" in inc:
+            return None
+        for nested in inc.get("valueSet", []):
+            codes = allowed_codes(nested)
+            if codes is None:
+                return None
+            out |= codes
+        system = inc.get("system")
+        if not system:
+            continue
+        if "concept" in inc:
+            out |= {(system, c["code"]) for c in inc["concept"]}
+        else:
+            cs = code_system(system)
+            if cs is None or cs.get("content") != "complete":
+                return None
+            out |= {(system, code) for code in _concepts(cs.get("concept", []))}
+    return frozenset(out)
+
+
+def _element_for(type_name: str, path: str, key: str) -> tuple[dict | None, str | None]:
+    """The element definition for ``key`` under ``path``, and the data type chosen for a value[x] key."""
+    elements = _elements(type_name)
+    el = elements.get(f"{path}.{key}")
+    if el is not None:
+        return el, None
+    for candidate, definition in elements.items():
+        if candidate.endswith("[x]") and candidate.startswith(path + "."):
+            base = candidate[len(path) + 1:-3]
+            if key.startswith(base):
+                chosen = key[len(base):]
+                for t in definition.get("type", []):
+                    if t["code"].lower() == chosen.lower():
+                        return definition, t["code"]
+    return None, None
+
+
+def _check_code(value, system: str | None, valueset: str, where: str, out: list[str]):
+    allowed = allowed_codes(valueset)
+    if allowed is None:
+        return
+    if system is None:
+        ok = any(code == value for _, code in allowed)
+    else:
+        ok = (system, value) in allowed or system not in {s for s, _ in allowed}
+    if not ok:
+        out.append(f"{where}: code {value!r} is not in required value set {valueset.split('|')[0]}")
+
+
+def _walk(node: dict, type_name: str, path: str, where: str, out: list[str]):
+    for key, value in node.items():
+        if key in ("resourceType", "extension", "modifierExtension", "contained") or key.startswith("_"):
+            continue
+        el, chosen = _element_for(type_name, path, key)
+        if el is None:
+            continue
+        types = [chosen] if chosen else [t["code"] for t in el.get("type", [])]
+        binding = el.get("binding", {})
+        required = binding.get("valueSet") if binding.get("strength") == "required" else None
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            here = f"{where}.{key}" + (f"[{i}]" if isinstance(value, list) else "")
+            if required and isinstance(item, str):
+                _check_code(item, None, required, here, out)
+            if not isinstance(item, dict):
+                continue
+            if required and "Coding" in types and "code" in item:
+                _check_code(item["code"], item.get("system"), required, here, out)
+            if required and "CodeableConcept" in types:
+                for c in item.get("coding", []):
+                    if "code" in c:
+                        _check_code(c["code"], c.get("system"), required, here, out)
+            kind = types[0] if types else None
+            if kind in ("BackboneElement", "Element") or not kind:
+                _walk(item, type_name, f"{path}.{key}", here, out)
+            elif kind not in _PRIMITIVES:
+                _walk(item, kind, kind, here, out)
+
+
+def binding_issues(resource: dict) -> list[str]:
+    rtype = resource.get("resourceType")
+    if not isinstance(rtype, str) or structure_definition(rtype) is None:
+        return []
+    out: list[str] = []
+    _walk(resource, rtype, rtype, rtype, out)
+    return out
