@@ -1,0 +1,90 @@
+"""Benchmark `convert`: studies/s per core for v2 JSON and XML, and peak memory at 1x and 5x the input.
+
+Prints, side by side in one run: reading alone (the baseline), conversion without validation, and conversion
+with validation (what `trialfhir convert` does by default). Memory is measured in a fresh process per size
+converting to NDJSON on disk, so a streaming pipeline shows the same peak at 1x and 5x.
+
+    .venv/bin/python bench/convert.py [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "ctgov"
+sys.path.insert(0, str(ROOT))
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def rate(label: str, paths: list[Path], stage) -> float:
+    from adapter.errors import RecordError
+    wall, cpu = time.perf_counter(), _cpu()
+    n = failed = 0
+    for item in stage(paths):
+        n += 1
+        failed += isinstance(item, RecordError)
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    per_core = n / cpu if cpu else float("inf")
+    print(f"  {label:<28} {n:6d} records  {wall:7.2f} s wall  {per_core:8.1f} studies/s per core"
+          f"  ({failed} failed)")
+    return per_core
+
+
+def peak_rss_mb(paths: list[Path], copies: int) -> float:
+    """Peak RSS of a child process converting ``copies`` x the input to NDJSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "inputs.txt"
+        listing.write_text("\n".join(str(p) for p in paths * copies))
+        code = ("import resource; from pathlib import Path; from adapter.cli import main; "
+                f"files = Path({str(listing)!r}).read_text().split(chr(10)); "
+                f"main(['convert', *files, '--bundle', 'ndjson', '-o', {tmp + '/out/'!r}]); "
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    return int(out.split()[-1]) / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=0, help="records per format (default: all)")
+    args = ap.parse_args()
+    from adapter.pipeline import convert_paths
+    from adapter.sources import read_path
+
+    def read_only(paths):
+        for p in paths:
+            yield from read_path(p)
+
+    print(f"trialfhir convert benchmark on {os.cpu_count()} cores (figures are per core: records / CPU second)")
+    for fmt, folder, pattern in (("ClinicalTrials.gov v2 JSON", "api_v2_json", "*.json"),
+                                 ("ClinicalTrials.gov XML", "legacy_xml", "*.xml")):
+        paths = sorted((CORPUS / folder).glob(pattern))
+        if args.limit:
+            paths = paths[:args.limit]
+        print(f"\n{fmt} ({len(paths)} files)")
+        base = rate("read only (baseline)", paths, read_only)
+        plain = rate("convert, no validation", paths, lambda ps: convert_paths(ps, validate=False))
+        full = rate("convert + validation", paths, lambda ps: convert_paths(ps, validate=True))
+        print(f"  validation costs {plain / full:.2f}x; reading is {base / full:.1f}x faster than the whole "
+              f"pipeline; target >= 300 studies/s per core: {'met' if full >= 300 else 'NOT met'}")
+    paths = sorted((CORPUS / "api_v2_json").glob("*.json"))[: args.limit or None]
+    one, five = peak_rss_mb(paths, 1), peak_rss_mb(paths, 5)
+    print(f"\npeak RSS converting v2 JSON to NDJSON: 1x ({len(paths)} records) {one:.0f} MB, "
+          f"5x ({5 * len(paths)} records) {five:.0f} MB; target flat and < 300 MB: "
+          f"{'met' if five < 300 and five < one * 1.2 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
