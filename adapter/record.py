@@ -28,6 +28,8 @@ class Coded:
     text: str
     code: str | None = None
     system: str | None = None
+    # the code's own name in its system ("Prostatic Neoplasms" for the text "Prostate Cancer")
+    display: str | None = None
 
 
 @dataclass
@@ -195,6 +197,8 @@ class TrialRecord:
     dropped: list[str] = field(default_factory=list)
     # notes about how the record was read (derived id, guessed values...)
     warnings: list[str] = field(default_factory=list)
+    # who answers for the registration: SPONSOR, PRINCIPAL_INVESTIGATOR, SPONSOR_INVESTIGATOR (v2 enum)
+    responsible_party_type: str | None = None
 
     @property
     def nct_id(self) -> str | None:

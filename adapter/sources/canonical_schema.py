@@ -91,6 +91,7 @@ class CodedSchema(_Base):
     text = fields.String(required=True)
     code = fields.String(allow_none=True)
     system = fields.String(allow_none=True)
+    display = fields.String(allow_none=True)
 
 
 class OrganizationSchema(_Base):

@@ -37,6 +37,9 @@ def phases(text: str | None) -> list[str]:
     """Phases from "Phase 1/Phase 2", "PHASE1/PHASE2", "Phase 2 | Phase 3": one enum per phase."""
     if not text:
         return []
+    whole = to_enum("phase", text)
+    if whole:
+        return [whole]
     out = []
     for part in re.split(r"\s*[/|,&]\s*|\s+and\s+", text.strip()):
         enum = to_enum("phase", part)

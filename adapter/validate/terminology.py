@@ -54,21 +54,48 @@ def allowed_codes(url: str) -> frozenset[tuple[str, str]] | None:
     return frozenset(out)
 
 
-def _element_for(type_name: str, path: str, key: str) -> tuple[dict | None, str | None]:
-    """The element definition for ``key`` under ``path``, and the data type chosen for a value[x] key."""
-    elements = _elements(type_name)
-    el = elements.get(f"{path}.{key}")
-    if el is not None:
-        return el, None
-    for candidate, definition in elements.items():
-        if candidate.endswith("[x]") and candidate.startswith(path + "."):
-            base = candidate[len(path) + 1:-3]
-            if key.startswith(base):
-                chosen = key[len(base):]
-                for t in definition.get("type", []):
-                    if t["code"].lower() == chosen.lower():
-                        return definition, t["code"]
-    return None, None
+@cache
+def _children(type_name: str, path: str) -> dict[str, tuple[dict, str | None]]:
+    """JSON key -> (element definition, data type chosen by a value[x] key) for the elements under ``path``."""
+    out: dict[str, tuple[dict, str | None]] = {}
+    prefix = path + "."
+    for candidate, definition in _elements(type_name).items():
+        if not candidate.startswith(prefix) or "." in candidate[len(prefix):]:
+            continue
+        name = candidate[len(prefix):]
+        if name.endswith("[x]"):
+            for t in definition.get("type", []):
+                code = t["code"]
+                out[name[:-3] + code[0].upper() + code[1:]] = (definition, code)
+        else:
+            out[name] = (definition, None)
+    return out
+
+
+_IN_PROGRESS: set[tuple[str, str]] = set()
+
+
+@cache
+def _has_binding(type_name: str, path: str) -> bool:
+    """Whether anything under ``path`` can hold a code in a required binding (prunes the walk)."""
+    key = (type_name, path)
+    if key in _IN_PROGRESS:
+        return False          # a recursive type (Identifier -> Reference -> Identifier) adds nothing new
+    _IN_PROGRESS.add(key)
+    try:
+        for json_key, (el, chosen) in _children(type_name, path).items():
+            if el.get("binding", {}).get("strength") == "required":
+                return True
+            kinds = [chosen] if chosen else [t["code"] for t in el.get("type", [])]
+            for kind in kinds:
+                if kind in ("BackboneElement", "Element"):
+                    if _has_binding(type_name, f"{path}.{json_key}"):
+                        return True
+                elif kind not in _PRIMITIVES and kind not in ("Extension", "Resource") and _has_binding(kind, kind):
+                    return True
+        return False
+    finally:
+        _IN_PROGRESS.discard(key)
 
 
 def _check_code(value, system: str | None, valueset: str, where: str, out: list[str]):
@@ -87,9 +114,10 @@ def _walk(node: dict, type_name: str, path: str, where: str, out: list[str]):
     for key, value in node.items():
         if key in ("resourceType", "extension", "modifierExtension", "contained") or key.startswith("_"):
             continue
-        el, chosen = _element_for(type_name, path, key)
-        if el is None:
+        found = _children(type_name, path).get(key)
+        if found is None:
             continue
+        el, chosen = found
         types = [chosen] if chosen else [t["code"] for t in el.get("type", [])]
         binding = el.get("binding", {})
         required = binding.get("valueSet") if binding.get("strength") == "required" else None
@@ -107,8 +135,9 @@ def _walk(node: dict, type_name: str, path: str, where: str, out: list[str]):
                         _check_code(c["code"], c.get("system"), required, here, out)
             kind = types[0] if types else None
             if kind in ("BackboneElement", "Element") or not kind:
-                _walk(item, type_name, f"{path}.{key}", here, out)
-            elif kind not in _PRIMITIVES:
+                if _has_binding(type_name, f"{path}.{key}"):
+                    _walk(item, type_name, f"{path}.{key}", here, out)
+            elif kind not in _PRIMITIVES and _has_binding(kind, kind):
                 _walk(item, kind, kind, here, out)
 
 

@@ -83,7 +83,8 @@ def status(record: TrialRecord) -> str:
 def concept(coded) -> dict:
     out: dict = {"text": coded.text}
     if coded.code:
-        out["coding"] = [{"system": coded.system or system_uri("mesh"), "code": coded.code, "display": coded.text}]
+        out["coding"] = [{"system": coded.system or system_uri("mesh"), "code": coded.code,
+                          "display": coded.display or coded.text}]
     return out
 
 
@@ -91,7 +92,7 @@ def focus(record: TrialRecord) -> list[dict]:
     out = []
     for iv in record.interventions:
         c: dict = {"text": iv.name}
-        codings = [{"system": k.system or system_uri("mesh"), "code": k.code, "display": k.text}
+        codings = [{"system": k.system or system_uri("mesh"), "code": k.code, "display": k.display or k.text}
                    for k in iv.codes if k.code]
         if codings:
             c["coding"] = codings

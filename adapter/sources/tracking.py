@@ -1,0 +1,103 @@
+"""Track which source fields a reader took, so the fields with content it left can be listed as dropped.
+
+Paths use the source's own terms with list positions collapsed: JSON ``a.b[].c``, XML ``a/b/c`` and
+``a/b/@attr``.  A top-level part of the source that the reader never touched (``resultsSection``,
+``clinical_results``) is reported once under its own name rather than leaf by leaf.
+"""
+from __future__ import annotations
+
+
+class Tracker:
+    """The set of source paths one record's reader took, plus paths it read but chose not to keep."""
+
+    __slots__ = ("read", "left", "notes")
+
+    def __init__(self) -> None:
+        self.read: set[str] = set()
+        self.left: list[str] = []
+        # why read paths were left: for TrialRecord.warnings
+        self.notes: list[str] = []
+
+    def leave(self, path: str, note: str) -> None:
+        """Record a path that was read but whose content (or part of it) went nowhere, and why."""
+        if path not in self.left:
+            self.left.append(path)
+        self.notes.append(f"{path}: {note}")
+
+    def _touched_tops(self, sep: str) -> set[str]:
+        return {p.split(sep, 1)[0].split("[", 1)[0] for p in self.read}
+
+    def _taken(self, path: str) -> bool:
+        return path in self.read or (path.endswith("[]") and path[:-2] in self.read)
+
+    def json_dropped(self, data: dict) -> list[str]:
+        """Leaf paths of a parsed JSON object that hold content and were not read."""
+        out: dict[str, None] = dict.fromkeys(self.left)
+        touched = self._touched_tops(".")
+        for key, value in data.items():
+            if key not in touched:
+                if _has_content(value):
+                    out[key] = None
+            else:
+                self._json_walk(value, key, out)
+        return list(out)
+
+    def _json_walk(self, value, path: str, out: dict) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._json_walk(item, f"{path}.{key}", out)
+        elif isinstance(value, list):
+            item_path = path + "[]"
+            for item in value:
+                self._json_walk(item, item_path, out)
+        elif path not in out and _has_content(value) and not self._taken(path):
+            out[path] = None
+
+    def xml_dropped(self, element) -> list[str]:
+        """Element and attribute paths under ``element`` (a record's root) with content that were not read."""
+        out: dict[str, None] = dict.fromkeys(self.left)
+        touched = self._touched_tops("/")
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            if tag not in touched:
+                if _xml_has_content(child):
+                    out[tag] = None
+            else:
+                self._xml_walk(child, tag, out)
+        return list(out)
+
+    def _xml_walk(self, element, path: str, out: dict) -> None:
+        read = self.read
+        text = element.text
+        if text and not text.isspace() and path not in read:
+            out[path] = None
+        for name, value in element.attrib.items():
+            attr_path = f"{path}/@{name}"
+            if value.strip() and attr_path not in read:
+                out[attr_path] = None
+        for child in element:
+            if isinstance(child.tag, str):
+                self._xml_walk(child, f"{path}/{child.tag}", out)
+
+
+def _has_content(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, dict):
+        return any(_has_content(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_content(v) for v in value)
+    return True
+
+
+def _xml_has_content(element) -> bool:
+    for el in element.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if (el.text and not el.text.isspace()) or any(v.strip() for v in el.attrib.values()):
+            return True
+    return False
