@@ -55,7 +55,8 @@ def test_conditions_paired_with_mesh_codes():
     r = read_one("NCT00080808")
     # "Prostate Cancer" is where the registry found Prostatic Neoplasms; Erectile Dysfunction was derived from
     # elsewhere in the record and is kept as an extra coded condition
-    assert r.conditions == [Coded("Prostate Cancer", "D000011471", MESH), Coded("Erectile Dysfunction", "D000007172", MESH)]
+    assert r.conditions == [Coded("Prostate Cancer", "D000011471", MESH, "Prostatic Neoplasms"),
+                            Coded("Erectile Dysfunction", "D000007172", MESH, "Erectile Dysfunction")]
     assert "Nerve-sparing radical prostatectomy" in r.keywords
 
 
@@ -65,7 +66,7 @@ def test_interventions_arms_outcomes_and_markdown():
     assert alprostadil.type == "DRUG"
     assert alprostadil.other_names == ["Prostaglandin E1", "PGE1"]
     assert alprostadil.arm_labels == ["Arm I", "Arm II (No sural nerve grafting)"]
-    assert alprostadil.codes == [Coded("Alprostadil", "D000000527", MESH)]
+    assert alprostadil.codes == [Coded("Alprostadil", "D000000527", MESH, "Alprostadil")]
     assert r.arms[0].label == "Arm I" and r.arms[0].type == "ACTIVE_COMPARATOR"
     assert "Drug: Papaverine" in r.arms[0].intervention_names
     assert [(o.kind, o.measure, o.time_frame) for o in r.outcomes] == [
