@@ -113,6 +113,29 @@ def cmd_validate(args) -> int:
     return EXIT_RECORD_FAILED if invalid else EXIT_OK
 
 
+def _converted_resources(paths, fmt, failures: list, desc: str):
+    """Resources of every record that converts; errors are printed and collected in ``failures``."""
+    from .pipeline import convert_paths
+
+    for item in _progress(convert_paths(paths, fmt), desc):
+        if isinstance(item, RecordError):
+            failures.append(item)
+            print(f"error: {item}", file=sys.stderr)
+        else:
+            yield from item.resources
+
+
+def cmd_load(args) -> int:
+    from .store.command import load, open_store
+
+    paths = _existing(args.inputs)
+    failures: list[RecordError] = []
+    summary = load(open_store(args.db), _converted_resources(paths, args.fmt, failures, "load"))
+    print(f"load: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; "
+          f"{len(failures)} records failed", file=sys.stderr)
+    return EXIT_RECORD_FAILED if failures else EXIT_OK
+
+
 def cmd_eligibility(args) -> int:
     from .eligibility.command import run
     return run(_existing(args.files), Path(args.out_dir))
@@ -135,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report-top", type=int, default=25, help="dropped fields listed in the summary (default 25)")
     p.add_argument("--no-validate", action="store_true", help="skip validating each resource (faster)")
     p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("load", help="convert records and upsert them into the server's store (idempotent, versioned)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="registry files or directories")
+    p.add_argument("--db", metavar="URL", help="SQLite path or sqlite:///…, postgresql://… URL "
+                                              "(default $TRIALFHIR_DB or ./trialfhir.sqlite)")
+    p.add_argument("--from", dest="fmt", metavar="FORMAT", help="force the input format instead of detecting it")
+    p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("validate", help="validate FHIR R4 JSON resources, Bundles or NDJSON files")
     p.add_argument("files", nargs="+", metavar="FILE")
