@@ -58,7 +58,8 @@ def read_path(path: Path, fmt: str | None = None) -> Iterator[TrialRecord | Reco
     fmt_name = fmt or reader.FORMATS[0]
     for index, item in enumerate(reader.read(data, file)):
         if isinstance(item, TrialRecord):
-            item.source, item.source_format = file, fmt_name
+            item.source = file
+            item.source_format = item.source_format or fmt_name
             if item.source_index is None:
                 item.source_index = index
         yield item

@@ -134,4 +134,7 @@ def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
         return
     for n, row in enumerate(rows, start=2):
         doc, dropped = _row_to_json(row)
-        yield _load(doc, file, f"row {n}", dropped)
+        item = _load(doc, file, f"row {n}", dropped)
+        if isinstance(item, TrialRecord):
+            item.source_format = "trialrecord-csv"
+        yield item
