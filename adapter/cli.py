@@ -38,7 +38,7 @@ def cmd_convert(args) -> int:
     if args.fmt:
         from .sources import reader_for
         reader_for(args.fmt)
-    sink = open_sink(args.bundle, Path(args.output) if args.output else None)
+    sink = open_sink(args.bundle, args.output)
     report = open(args.report, "w", encoding="utf-8") if args.report else None
     converted, failures, dropped = 0, [], Counter()
     ok = False

@@ -20,6 +20,12 @@ class Converted:
     unmapped: list[str] = field(default_factory=list)
 
 
+def _mapped(path: str) -> bool:
+    """Whether a record field, or the part of the record it belongs to, is carried into FHIR."""
+    parts = path.split(".")
+    return any(".".join(parts[:n]) in MAPPED for n in range(1, len(parts) + 1))
+
+
 def convert_record(record: TrialRecord, validate: bool = True) -> Converted | RecordError:
     """One record's resources, or a RecordError saying why it could not be mapped or is invalid."""
     where = {"file": record.source, "record": record.id}
@@ -31,7 +37,7 @@ def convert_record(record: TrialRecord, validate: bool = True) -> Converted | Re
         problems = [p for r in resources for p in validation_issues(r)]
         if problems:
             return RecordError("invalid FHIR: " + "; ".join(problems), **where)
-    unmapped = [f for f in filled_fields(record) if f not in MAPPED]
+    unmapped = [f for f in filled_fields(record) if not _mapped(f)]
     return Converted(record, resources, unmapped)
 
 

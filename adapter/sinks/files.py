@@ -102,9 +102,10 @@ class NdjsonStream:
             f.commit() if ok else f.abort()
 
 
-def open_sink(kind: str, output: Path | None):
+def open_sink(kind: str, output: str | None):
     """The writer for ``--bundle kind`` and ``-o output`` (a directory when it exists or ends with '/')."""
-    is_dir = output is not None and (output.is_dir() or str(output).endswith(os.sep))
+    is_dir = output is not None and (Path(output).is_dir() or output.endswith(("/", os.sep)))
+    output = Path(output) if output is not None else None
     if kind == "ndjson":
         return NdjsonStream(output, per_type=is_dir)
     if is_dir:

@@ -1,0 +1,65 @@
+"""Age limits: "18-70 years old", "≥ 18 years", "aged 18 to 65", "18 years and older", months and weeks for children."""
+from __future__ import annotations
+
+import re
+
+from .context import Context
+from .model import Coding, Fact
+from .values import Value
+
+AGE = (Coding("http://snomed.info/sct", "424144002", "Current chronological age"),)
+_CUE = re.compile(r"(?<!gestational )(?<!gestation )(?<!bone )(?<!mental )(?<!childbearing )(?<!child-bearing )"
+                  r"(?<!child bearing )(?<!reproductive )(?<!corrected )(?<!postnatal )(?<!post-menstrual )"
+                  r"(?<!postmenstrual )(?<!menstrual )(?<!skeletal )(?<!of )\b(?:age[sd]?|aged|age\s+group)\b")
+_AFTER = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?(?:old\b|of\s+age\b|y/?o\b)")
+_SUBJECT = re.compile(
+    r"^[\W\d]*(?:(?:male|female|males|females|men|women|boys|girls|healthy|adult|adults|patients?|subjects?|"
+    r"participants?|volunteers?|individuals?|persons?|people|children|child|adolescents?|infants?|neonates?|"
+    r"newborns?|pediatric|paediatric|and|or|&|who|are|is|be|must|between|from|either|sex|gender|both|"
+    r"outpatients?|inpatients?|aged?|ages|with|man|woman|the|a|any|all|of)\b[\W]*)*$")
+_LIMITS = {"a": 125, "mo": 300, "wk": 200, "d": 400, "h": 200}
+
+
+def _cue_before(ctx: Context, v: Value, clause: str) -> int:
+    """End of the last age cue in the clause up to the value (-1 when none)."""
+    last = -1
+    for m in _CUE.finditer(clause):
+        last = m.end()
+    return last
+
+
+def read(ctx: Context, v: Value) -> list[Fact]:
+    """The age fact(s) a value states, or [] when the value is not an age."""
+    if v.unit_kind not in ("time", None) or v.op is None or v.unit == "min":
+        return []
+    start = v.op_start if v.op_start >= 0 else v.start
+    cstart = ctx.clause_start(start)
+    clause = ctx.low[cstart:start]
+    body = ctx.low[start:v.end]
+    cue = _cue_before(ctx, v, ctx.low[cstart:v.start])
+    nearer = [m for m in ctx.measurable if m.end <= start and m.start >= cstart and m.end >= cstart + cue]
+    if nearer and cue >= 0:
+        return []
+    after = bool(_AFTER.match(ctx.low[v.end:v.end + 40])) or bool(re.search(r"\b(?:older|younger)\b|\bold\b", body))
+    subject = bool(_SUBJECT.match(clause)) and not nearer and v.unit_kind == "time"
+    if cue < 0 and not after and not subject:
+        return []
+    if (v.unit_kind is None or v.unit == "h") and cue < 0 and not after:
+        return []
+    if v.unit == "wk" and re.search(r"pregnan|gestation", ctx.low):
+        return []
+    unit = v.unit or "a"
+    if any(b is not None and not (0 <= b <= _LIMITS.get(unit, 125)) for b in v.bounds):
+        return []
+    ctx.consumed.add(v.start)
+    text = ctx.criterion.text
+    conf = 0.95 if (cue >= 0 or after) else 0.8
+    if v.op == "unknown":
+        return [Fact("age", "Age", text, AGE, "unknown", v.value, unit=unit, unit_text=v.unit_text or "years",
+                     confidence=0.2)]
+    if v.op == "range" and v.high_unit and v.high_unit != unit:
+        return [Fact("age", "Age", text, AGE, ">=", v.low, unit=unit, unit_text=v.unit_text, confidence=conf),
+                Fact("age", "Age", text, AGE, "<=", v.high, unit=v.high_unit, unit_text=v.high_unit_text,
+                     confidence=conf)]
+    return [Fact("age", "Age", text, AGE, v.op, v.value, v.low, v.high, unit, v.unit_text or "years",
+                 confidence=conf)]

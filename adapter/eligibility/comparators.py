@@ -1,0 +1,78 @@
+"""Comparators written as symbols or words ("≥", "at least", "no more than", "or older") and lost ones ("=18")."""
+from __future__ import annotations
+
+import re
+
+
+def _alts(*phrases: str) -> str:
+    return "|".join(sorted(phrases, key=len, reverse=True))
+
+
+_GE = _alts(r">\s*/?\s*=", r"=\s*>", r">\s*or\s*=", r"greater\s+than\s+or\s+equal(?:\s+to)?",
+            r"greater\s+or\s+equal(?:\s+to)?", r"more\s+than\s+or\s+equal(?:\s+to)?",
+            r"higher\s+than\s+or\s+equal(?:\s+to)?", r"equal\s+to\s+or\s+(?:greater|more|higher|older)\s+than",
+            r"equal\s+or\s+(?:greater|more|higher)\s+than", r"at\s+least", r"no\s+less\s+than", r"not\s+less\s+than",
+            r"no\s+fewer\s+than", r"not\s+fewer\s+than", r"no\s+younger\s+than", r"not\s+younger\s+than",
+            r"no\s+lower\s+than", r"equal\s+or\s+(?:above|over)", r"(?:more|greater|higher)\s+or\s+equal(?:\s+to)?", r"not\s+lower\s+than", r"a\s+minimum\s+of", r"minimum\s+of", r"minimum",
+            r"min\.?", r"not\s+below", r"greater\s+than\s+or\s+equal\s+to")
+_LE = _alts(r"<\s*/?\s*=", r"=\s*<", r"<\s*or\s*=", r"less\s+than\s+or\s+equal(?:\s+to)?", r"less\s+or\s+equal(?:\s+to)?",
+            r"lower\s+than\s+or\s+equal(?:\s+to)?", r"equal\s+to\s+or\s+(?:less|lower|younger|fewer)\s+than",
+            r"equal\s+or\s+(?:less|lower)\s+than", r"at\s+most", r"no\s+more\s+than", r"not\s+more\s+than",
+            r"no\s+greater\s+than", r"not\s+greater\s+than", r"no\s+higher\s+than", r"not\s+higher\s+than",
+            r"no\s+older\s+than", r"not\s+older\s+than", r"not\s+exceed(?:ing)?", r"not\s+to\s+exceed",
+            r"does\s+not\s+exceed", r"do\s+not\s+exceed", r"a\s+maximum\s+of", r"maximum\s+of", r"maximum", r"max\.?",
+            r"up\s+to", r"equal\s+or\s+(?:below|under)", r"(?:less|lower)\s+or\s+equal(?:\s+to)?", r"not\s+above", r"not\s+over")
+_GT = _alts(r">+", r"greater\s+than", r"more\s+than", r"higher\s+than", r"older\s+than", r"larger\s+than", r"over",
+            r"above", r"exceed(?:s|ing)?", r"in\s+excess\s+of", r"elevated\s+above", r"superior\s+to", r"bigger\s+than")
+_LT = _alts(r"<+", r"less\s+than", r"lower\s+than", r"younger\s+than", r"fewer\s+than", r"under", r"below",
+            r"inferior\s+to", r"smaller\s+than")
+# filler words allowed between a comparator and its number: "greater than or equal to the 5th", "< or = to"
+_GAP = r"(?:\s*(?:(?:to|of|the|a|an|approximately|about|age[sd]?)\b|:))*\s*"
+
+
+def _prefix_rx(alternatives: str) -> re.Pattern:
+    """Symbols may touch the word before them ("Hb<60"); words must start a word."""
+    alts = alternatives.split("|")
+    symbols = "|".join(a for a in alts if a[:1] in "<>=")
+    words = "|".join(a for a in alts if a[:1] not in "<>=")
+    parts = ([r"(?<![<>=])(?:" + symbols + r")"] if symbols else []) + ([r"(?<!\w)(?:" + words + r")"] if words else [])
+    return re.compile(r"(?:" + "|".join(parts) + r")" + _GAP + r"$")
+
+
+_PREFIX = [(op, _prefix_rx(p)) for op, p in ((">=", _GE), ("<=", _LE), (">", _GT), ("<", _LT))]
+_SUFFIX = [(op, re.compile(r"^\s*(?:" + p + r")(?![\w])(?!\s+than\b)")) for op, p in (
+    (">=", _alts(r"or\s+more", r"or\s+greater", r"or\s+higher", r"or\s+above", r"or\s+older", r"or\s+over",
+                 r"and\s+above", r"and\s+older", r"and\s+over", r"and\s+more", r"and\s+greater", r"and\s+higher",
+                 r"and\s+up", r"or\s+longer", r"or\s+later", r"\+", r"or\s+greater\s+than", r"at\s+least",
+                 r"minimum", r"or\s+beyond")),
+    ("<=", _alts(r"or\s+less", r"or\s+fewer", r"or\s+lower", r"or\s+below", r"or\s+younger", r"or\s+under",
+                 r"and\s+below", r"and\s+under", r"and\s+younger", r"and\s+less", r"or\s+shorter", r"or\s+earlier",
+                 r"maximum", r"at\s+most", r"or\s+lesser")))]
+# a bare "=" or "?" standing where a comparator should be: the source lost "≥"/"≤" (encoding damage)
+_LOST = re.compile(r"(?:^|[^<>=!/])(?:=|\?)\s*(?:to\s+)?$")
+_WINDOW = 48
+
+
+def prefix(before: str) -> tuple[str | None, int]:
+    """The comparator right before a number, and where it starts in ``before``; (None, -1) when there is none."""
+    tail = before[-_WINDOW:]
+    offset = len(before) - len(tail)
+    for op, rx in _PREFIX:
+        m = rx.search(tail)
+        if m:
+            return op, offset + m.start()
+    return None, -1
+
+
+def suffix(after: str) -> tuple[str | None, int]:
+    """The comparator words right after a number and its unit ("18 years or older"), and their length."""
+    for op, rx in _SUFFIX:
+        m = rx.match(after)
+        if m:
+            return op, m.end()
+    return None, 0
+
+
+def lost(before: str) -> bool:
+    """A "=" or "?" right before the number where a comparator was meant."""
+    return bool(_LOST.search(before[-6:]))

@@ -1,0 +1,145 @@
+"""Load the concept lexicon and unit aliases from mappings/ and find concept mentions in criteria text."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .model import Coding
+
+MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
+MAX_TERM_TOKENS = 8
+
+# words, "/" on its own (so "AST/ALT" reads as a list), and "+" kept on a word ("CD4+")
+_TOKEN = re.compile(r"[^\W_]+(?:['\-.][^\W_]+)*\+?|/")
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    kind: str
+    name: str
+    codings: tuple[Coding, ...]
+    by_unit: dict
+    by_method: dict
+    roman: bool = False
+    pair: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    concept: Concept
+    start: int
+    end: int
+    text: str
+    # named only by a finding that implies the measurement ("thrombocytopenia"): counts only before a value
+    value_only: bool = False
+
+
+def tokens(text: str) -> list[re.Match]:
+    return list(_TOKEN.finditer(text))
+
+
+def _variants(term: str) -> set[str]:
+    term = term.lower()
+    out = {term, term.replace("-", " "), term.replace("-", "")}
+    return {v for v in out if v.strip()}
+
+
+def _codings(raw: list[dict], systems: dict) -> tuple[Coding, ...]:
+    return tuple(Coding(systems.get(c["system"], c["system"]), c["code"], c.get("display")) for c in raw)
+
+
+@cache
+def concepts() -> dict[str, Concept]:
+    raw = json.loads((MAPPINGS / "eligibility_lexicon.json").read_text(encoding="utf-8"))
+    systems = raw["systems"]
+    out = {}
+    for c in raw["concepts"]:
+        out[c["id"]] = Concept(
+            c["id"], c["kind"], c["name"], _codings(c["codings"], systems),
+            {u: _codings(v, systems) for u, v in c.get("by_unit", {}).items()},
+            {m: _codings(v, systems) for m, v in c.get("by_method", {}).items()},
+            bool(c.get("roman")), tuple(c.get("pair", ())))
+    return out
+
+
+MEASURABLE = ("lab", "vital", "score", "measure")
+
+
+@cache
+def _index(measurable: bool) -> dict[tuple[str, ...], tuple[str, bool]]:
+    """Term tokens -> (concept id, value_only), for measurable concepts or for the others."""
+    raw = json.loads((MAPPINGS / "eligibility_lexicon.json").read_text(encoding="utf-8"))
+    index: dict[tuple[str, ...], tuple[str, bool]] = {}
+    for c in raw["concepts"]:
+        if (c["kind"] in MEASURABLE) != measurable:
+            continue
+        for key, value_only in [(t, False) for t in c["terms"]] + [(t, True) for t in c.get("value_terms", [])]:
+            for v in _variants(key):
+                toks = tuple(m.group(0) for m in _TOKEN.finditer(v))
+                if toks and len(toks) <= MAX_TERM_TOKENS:
+                    index.setdefault(toks, (c["id"], value_only))
+                    if not value_only and toks[-1][-1:].isalpha() and not toks[-1].endswith("s"):
+                        index.setdefault(toks[:-1] + (toks[-1] + "s",), (c["id"], value_only))
+    return index
+
+
+def find_mentions(low: str, measurable: bool) -> list[Mention]:
+    """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text."""
+    index, table = _index(measurable), concepts()
+    toks = tokens(low)
+    words = [m.group(0) for m in toks]
+    out, i = [], 0
+    while i < len(toks):
+        hit = None
+        for n in range(min(MAX_TERM_TOKENS, len(toks) - i), 0, -1):
+            found = index.get(tuple(words[i:i + n]))
+            if found:
+                hit = (n, found)
+                break
+        if hit is None:
+            i += 1
+            continue
+        n, (cid, value_only) = hit
+        start, end = toks[i].start(), toks[i + n - 1].end()
+        out.append(Mention(table[cid], start, end, low[start:end], value_only))
+        i += n
+    return out
+
+
+def codings_for(concept: Concept, unit: str | None, low: str) -> tuple[Coding, ...]:
+    """The concept's codes, or the ones that fit the unit ("umol/L" creatinine) or method ("CKD-EPI") written."""
+    if unit and unit in concept.by_unit:
+        return concept.by_unit[unit]
+    for method, codings in concept.by_method.items():
+        if method in low:
+            return codings
+    return concept.codings
+
+
+@cache
+def units() -> list[tuple[str, str, str]]:
+    """(alias, UCUM code, kind) longest alias first; kind is time, uln, score or measure."""
+    raw = json.loads((MAPPINGS / "units.json").read_text(encoding="utf-8"))
+    out = []
+    for code, spec in raw["units"].items():
+        for alias in spec["aliases"] + [code.lower()]:
+            out.append((alias.lower(), code, spec.get("kind", "measure")))
+    return sorted(set(out), key=lambda a: -len(a[0]))
+
+
+@cache
+def unit_pattern() -> re.Pattern:
+    alts = []
+    for alias, _, _ in units():
+        alts.append(r"\s*/\s*".join(r"\s*".join(re.escape(w) for w in part.split()) for part in alias.split("/")))
+    # a unit ends where a word ends: "mg/dl" but not the "m" of "months"
+    return re.compile(r"(?:" + "|".join(alts) + r")(?![a-z0-9])")
+
+
+@cache
+def unit_lookup() -> dict[str, tuple[str, str]]:
+    return {re.sub(r"\s+", "", alias): (code, kind) for alias, code, kind in units()}

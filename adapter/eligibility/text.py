@@ -1,0 +1,33 @@
+"""Normalise criteria text for matching: Unicode forms, dashes, comparators, escapes and control characters."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# the regexes of the fact readers look at no more than this much of one criterion: bounded time per criterion
+MAX_CHARS = 4000
+
+_MAP = {
+    "\u2265": ">=", "\u2a7e": ">=", "\u2267": ">=", "\u227d": ">=",
+    "\u2264": "<=", "\u2a7d": "<=", "\u2266": "<=", "\u227c": "<=",
+    "\u226b": ">", "\u226a": "<", "\u00b5": "u", "\u03bc": "u", "\u00d7": "x", "\u2715": "x", "\u2a2f": "x",
+    "\u00a0": " ", "\u2219": ".", "\u22c5": ".", "\n": " ", "\t": " ", "\u2009": " ", "\u202f": " ", "\u2044": "/", "\u2215": "/", "\u00b4": "'", "\u2019": "'",
+    "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2103": "\u00b0C", "\u00ba": "\u00b0", "\uff5e": "~", "\u301c": "~",
+}
+for _dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2043":
+    _MAP[_dash] = "-"
+_TABLE = str.maketrans(_MAP)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_ESCAPE = re.compile(r"\\([<>=*_\[\]()#+\-.!])")
+
+
+def clean(text: str) -> str:
+    """NFKC text with one dash, ASCII comparators, markdown escapes undone and control characters as spaces."""
+    t = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    t = _CONTROL.sub(" ", t)
+    return _ESCAPE.sub(r"\1", t)
+
+
+def for_matching(text: str) -> str:
+    """The cleaned, lower-cased, length-capped form the fact readers search."""
+    return clean(text[:MAX_CHARS]).lower()
