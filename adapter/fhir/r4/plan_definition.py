@@ -30,11 +30,11 @@ def timing(repeat: Repeat) -> dict:
     return {"repeat": r}
 
 
-def scheduled(action: dict, schedule: Schedule | None, source: str) -> dict:
+def scheduled(action: dict, schedule: Schedule | None) -> dict:
     """Attach a schedule to an action: a cycle repeat on it and the dosing repeat on a child, or dosing alone."""
     if schedule is None:
         return action
-    dosing = {"title": "Dosing days", "textEquivalent": source, "timingTiming": timing(schedule.doses)}
+    dosing = {"title": "Dosing days", "timingTiming": timing(schedule.doses)}
     if schedule.cycles is None:
         action["timingTiming"] = dosing["timingTiming"]
     else:
@@ -52,8 +52,8 @@ def intervention_action(iv: Intervention, arm_text: str | None) -> dict:
         action["code"] = [{"text": kind}]
     if iv.other_names:
         action["textEquivalent"] = "Also known as: " + "; ".join(iv.other_names)
-    text = " ".join(t for t in (iv.description, arm_text) if t)
-    return scheduled(action, parse_schedule(text), text)
+    # the intervention's own wording first; a page often states the schedule only on the arm
+    return scheduled(action, parse_schedule(iv.description) or parse_schedule(arm_text))
 
 
 def _matches(arm_label: str, iv: Intervention, arm_iv_names: list[str]) -> bool:
@@ -80,7 +80,7 @@ def arm_actions(record: TrialRecord) -> list[dict]:
         if children:
             action["action"] = children
         elif arm.description:
-            scheduled(action, parse_schedule(arm.description), arm.description)
+            scheduled(action, parse_schedule(arm.description))
         out.append(action)
     armed = {iv.name for arm in record.arms for iv in record.interventions
              if _matches(arm.label, iv, arm.intervention_names)}
