@@ -136,9 +136,63 @@ def cmd_load(args) -> int:
     return EXIT_RECORD_FAILED if failures else EXIT_OK
 
 
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+def cmd_serve(args) -> int:
+    import tempfile
+
+    from .server.command import serve
+    from .store.command import load, open_store
+
+    inputs = _existing(args.load or [])
+    with tempfile.TemporaryDirectory(prefix="trialfhir-") as tmp:
+        db = args.db
+        if db is None:
+            # no database named: an embedded one for this run, holding the bundled sample trials
+            db = str(Path(tmp) / "samples.sqlite")
+            inputs = sorted(SAMPLES.glob("*.json")) + inputs
+        if inputs:
+            failures: list[RecordError] = []
+            summary = load(open_store(db), _converted_resources(inputs, None, failures, "load"))
+            print(f"serve: loaded {summary.total} resources ({len(failures)} records failed)", file=sys.stderr)
+        print(f"serve: FHIR R4 server at http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
+        return serve(db, args.host, args.port)
+
+
 def cmd_eligibility(args) -> int:
     from .eligibility.command import run
     return run(_existing(args.files), Path(args.out_dir))
+
+
+def _push_connection(args) -> dict:
+    import os
+
+    from .push.auth import from_options
+    auth = from_options(args.to, token=args.token or os.environ.get("TRIALFHIR_FHIR_TOKEN"),
+                        basic_credentials=args.basic or os.environ.get("TRIALFHIR_FHIR_BASIC"),
+                        smart_client_id=args.smart_client_id, smart_key=args.smart_key, smart_kid=args.smart_kid,
+                        smart_alg=args.smart_alg, smart_scope=args.smart_scope, smart_token_url=args.smart_token_url)
+    return {"auth": auth, "batch": args.batch, "ids": args.ids, "mode": args.mode, "timeout": args.timeout,
+            "attempts": args.attempts}
+
+
+def cmd_push(args) -> int:
+    from .push.command import push
+    return push(_existing(args.inputs), args.to, dry_run=args.dry_run, changed_only=args.changed_only,
+                state_file=Path(args.state) if args.state else None, fmt=args.fmt, validate=not args.no_validate,
+                **_push_connection(args))
+
+
+def cmd_fetch(args) -> int:
+    from .registry_api.command import fetch
+    return fetch(args.nct_ids, args.query, Path(args.output), api_base=args.api_base, rate=args.rate)
+
+
+def cmd_sync(args) -> int:
+    from .registry_api.command import sync
+    return sync(args.query, args.to, Path(args.state), out_dir=Path(args.output) if args.output else None,
+                api_base=args.api_base, rate=args.rate, **_push_connection(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,6 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="fmt", metavar="FORMAT", help="force the input format instead of detecting it")
     p.set_defaults(func=cmd_load)
 
+    p = sub.add_parser("serve", help="serve a store over the FHIR R4 REST API "
+                                     "(no --db: the bundled sample trials, in a throwaway embedded database)")
+    p.add_argument("--db", metavar="URL", help="SQLite path or postgresql://… URL of the store to serve")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument("--load", nargs="+", metavar="INPUT", help="convert and load these records before serving")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("validate", help="validate FHIR R4 JSON resources, Bundles or NDJSON files")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
@@ -174,6 +236,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True, metavar="DIR", help="writes DIR/<stem>.json per input file")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_eligibility)
+    # ---- push, fetch, sync (adapter/push, adapter/registry_api)
+    def server_options(p):
+        p.add_argument("--to", required=True, metavar="BASE_URL", help="the FHIR server's base URL")
+        p.add_argument("--batch", type=int, default=20, metavar="N", help="studies per transaction (default 20)")
+        p.add_argument("--ids", choices=("conditional", "client"), default="conditional",
+                       help="conditional update on the identifier (default) or PUT on our deterministic ids")
+        p.add_argument("--mode", choices=("transaction", "batch", "single"),
+                       help="force the kind of request (default: the best the server's CapabilityStatement offers)")
+        p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="per request (default 120)")
+        p.add_argument("--attempts", type=int, default=5, help="tries per request on 429/5xx/network errors")
+        p.add_argument("--token", help="bearer token (or $TRIALFHIR_FHIR_TOKEN)")
+        p.add_argument("--basic", metavar="USER:PASSWORD", help="HTTP basic auth (or $TRIALFHIR_FHIR_BASIC)")
+        p.add_argument("--smart-client-id", help="SMART Backend Services client id")
+        p.add_argument("--smart-key", metavar="PEM", help="private key signing the client assertion")
+        p.add_argument("--smart-kid", help="key id (kid) of that key in the registered JWKS")
+        p.add_argument("--smart-alg", choices=("RS384", "ES384"), default="RS384")
+        p.add_argument("--smart-scope", default="system/*.read system/*.write")
+        p.add_argument("--smart-token-url", help="token endpoint (default: from .well-known/smart-configuration)")
+
+    def registry_options(p):
+        p.add_argument("--api-base", default="https://clinicaltrials.gov/api/v2", metavar="URL",
+                       help="ClinicalTrials.gov API v2 base URL")
+        p.add_argument("--rate", type=float, default=3.0, help="requests per second at most (default 3)")
+
+    p = sub.add_parser("push", help="push records (or our Bundles/NDJSON) into a FHIR server, idempotently")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="registry files, Bundles or NDJSON, or directories")
+    server_options(p)
+    p.add_argument("--dry-run", action="store_true", help="send nothing; report what would be sent")
+    p.add_argument("--changed-only", action="store_true", help="skip resources the server has with the same content")
+    p.add_argument("--state", metavar="FILE", help="resume file: studies already pushed are skipped on a rerun")
+    p.add_argument("--from", dest="fmt", metavar="FORMAT", help="force the registry input format")
+    p.add_argument("--no-validate", action="store_true", help="skip validating converted resources")
+    p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser("fetch", help="download ClinicalTrials.gov studies as API v2 JSON files")
+    p.add_argument("nct_ids", nargs="*", metavar="NCT", help="NCT ids (or use --query)")
+    p.add_argument("--query", metavar="TERMS", help="every study a search for TERMS finds")
+    p.add_argument("-o", "--output", default=".", metavar="DIR", help="writes DIR/<NCT id>.json (default .)")
+    registry_options(p)
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("sync", help="fetch the studies of a search updated since the last sync and push them")
+    p.add_argument("--query", required=True, metavar="TERMS")
+    p.add_argument("--state", required=True, metavar="FILE", help="remembers the newest update date seen")
+    p.add_argument("-o", "--output", metavar="DIR", help="keep the fetched files in DIR")
+    server_options(p)
+    registry_options(p)
+    p.set_defaults(func=cmd_sync)
     return parser
 
 
