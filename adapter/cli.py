@@ -31,7 +31,7 @@ def _progress(iterable, desc: str):
 
 
 def cmd_convert(args) -> int:
-    from .pipeline import Converted, convert_paths
+    from .pipeline import convert_paths
     from .sinks.files import open_sink
 
     paths = _existing(args.inputs)
