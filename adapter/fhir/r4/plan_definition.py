@@ -1,6 +1,7 @@
 """The R4 protocol PlanDefinition: an action per arm with its interventions and schedules, and the assessments."""
 from __future__ import annotations
 
+from ...protocol.dosing import parse_dose, parse_route
 from ...protocol.timing import Repeat, Schedule, parse_schedule, parse_time_frame
 from ...record import Intervention, TrialRecord
 from ..codes import ctgov_display
@@ -43,7 +44,38 @@ def scheduled(action: dict, schedule: Schedule | None) -> dict:
     return action
 
 
-def intervention_action(iv: Intervention, arm_text: str | None) -> dict:
+# intervention types given as medication, for which an ActivityDefinition of kind MedicationRequest fits
+_MEDICATIONS = {"DRUG", "BIOLOGICAL", "DIETARY_SUPPLEMENT", "COMBINATION_PRODUCT"}
+
+
+def dosage(text: str | None) -> dict | None:
+    """A Dosage with the route and dose the text states; None when it states neither."""
+    route, dose = parse_route(text), parse_dose(text)
+    if not (route or dose):
+        return None
+    out: dict = {}
+    if route:
+        out["route"] = {"coding": [{"system": route.system, "code": route.code, "display": route.display}],
+                        "text": route.display}
+    if dose:
+        out["doseAndRate"] = [{"doseQuantity": {"value": dose.value, "unit": dose.text, "system": UCUM,
+                                                "code": dose.unit}}]
+    return out
+
+
+def activity_definition(iv: Intervention, dose: dict, contained: list[dict]) -> str:
+    """Add a contained ActivityDefinition carrying the intervention's dosage; returns its local canonical."""
+    rid = f"ad-{len(contained) + 1}"
+    ad: dict = {"resourceType": "ActivityDefinition", "id": rid, "status": "active"}
+    if iv.type in _MEDICATIONS:
+        ad["kind"] = "MedicationRequest"
+    ad["productCodeableConcept"] = {"text": iv.name}
+    ad["dosage"] = [dose]
+    contained.append(ad)
+    return f"#{rid}"
+
+
+def intervention_action(iv: Intervention, arm_text: str | None, contained: list[dict]) -> dict:
     kind = ctgov_display("intervention_type", iv.type) if iv.type else None
     action: dict = {"title": f"{kind}: {iv.name}" if kind else iv.name}
     if iv.description:
@@ -52,7 +84,10 @@ def intervention_action(iv: Intervention, arm_text: str | None) -> dict:
         action["code"] = [{"text": kind}]
     if iv.other_names:
         action["textEquivalent"] = "Also known as: " + "; ".join(iv.other_names)
-    # the intervention's own wording first; a page often states the schedule only on the arm
+    # the intervention's own wording first; a page often states the schedule (or dose) only on the arm
+    dose = dosage(iv.description) or dosage(arm_text)
+    if dose:
+        action["definitionCanonical"] = activity_definition(iv, dose, contained)
     return scheduled(action, parse_schedule(iv.description) or parse_schedule(arm_text))
 
 
@@ -63,7 +98,7 @@ def _matches(arm_label: str, iv: Intervention, arm_iv_names: list[str]) -> bool:
     return any(n == iv.name or n.split(":", 1)[-1].strip() == iv.name for n in arm_iv_names)
 
 
-def arm_actions(record: TrialRecord) -> list[dict]:
+def arm_actions(record: TrialRecord, contained: list[dict]) -> list[dict]:
     out = []
     for arm in record.arms:
         action: dict = {"id": f"arm-{len(out) + 1}", "title": arm.label}
@@ -73,7 +108,7 @@ def arm_actions(record: TrialRecord) -> list[dict]:
             action["code"] = [{"text": ctgov_display("arm_type", arm.type)}]
         ivs = [iv for iv in record.interventions if _matches(arm.label, iv, arm.intervention_names)]
         known = {iv.name for iv in ivs}
-        children = [intervention_action(iv, arm.description) for iv in ivs]
+        children = [intervention_action(iv, arm.description, contained) for iv in ivs]
         # an arm may name an intervention the record does not describe: keep it by name
         children += [{"title": n} for n in arm.intervention_names
                      if n not in known and n.split(":", 1)[-1].strip() not in known]
@@ -86,7 +121,7 @@ def arm_actions(record: TrialRecord) -> list[dict]:
              if _matches(arm.label, iv, arm.intervention_names)}
     for iv in record.interventions:
         if iv.name not in armed:
-            out.append(intervention_action(iv, None))
+            out.append(intervention_action(iv, None, contained))
     return out
 
 
@@ -114,10 +149,13 @@ def plan_definition(record: TrialRecord) -> dict:
     res: dict = {"resourceType": "PlanDefinition", "id": rid, "identifier": [minted_identifier(rid)],
                  "title": f"Protocol: {record.title}" if record.title else f"Protocol of {record.id}",
                  "type": PLAN_TYPE, "status": "active"}
-    actions = arm_actions(record)
+    contained: list[dict] = []
+    actions = arm_actions(record, contained)
     assessments = assessment_actions(record)
     if assessments:
         actions.append({"id": "assessments", "title": "Outcome assessments", "action": assessments})
+    if contained:
+        res["contained"] = contained
     if actions:
         res["action"] = actions
     return res
