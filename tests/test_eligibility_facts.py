@@ -99,6 +99,97 @@ def test_negation(text, negated):
     assert got and got[0].negated is negated
 
 
+def negations(text):
+    return {f.concept.split(" (")[0]: f.negated for f in facts(text) if f.kind not in ("age", "sex")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a cue over a noun phrase does not reach a predicate joined after it
+    ("Women of child bearing age without contraception or pregnant or breast feeding",
+     {"Pregnancy": False, "Breastfeeding": False}),
+    ("Patients without insurance, pregnant or lactating", {"Pregnancy": False, "Breastfeeding": False}),
+    # like conjuncts stay in scope
+    ("not pregnant or breastfeeding", {"Pregnancy": True, "Breastfeeding": True}),
+    ("No history of diabetes or hypertension", {"Diabetes mellitus": True, "Hypertension": True}),
+    ("no pregnant or lactating women", {"Pregnancy": True, "Breastfeeding": True}),
+    # a finite verb after "and"/"or" starts a new clause
+    ("Not pregnant and has diabetes", {"Pregnancy": True, "Diabetes mellitus": False}),
+    ("Patients have not received radiotherapy before, and can accept chemotherapy",
+     {"Radiotherapy": True, "Chemotherapy": False}),
+    # "non-X" negates X only
+    ("Receive non-standard treatment or use of excessive dose of glucocorticoids or gamma globulin intravenously "
+     "within 2 months before enrollment", {"Corticosteroids": False}),
+    ("Non-cardiac surgery patients", {"Surgical procedure": False}),
+    ("Histologically confirmed non-small cell lung cancer", {"Malignant neoplastic disease": False}),
+    ("non pregnant, non lactating women", {"Pregnancy": True, "Breastfeeding": True}),
+    ("with or without valve surgery", {"Surgical procedure": False}),
+    # "negative": a test result, not a subtype
+    ("negative serum pregnancy test", {"Pregnancy": True}),
+    ("HIV negative", {"HIV infection": True}),
+    ("HER2-negative breast cancer", {"Malignant neoplastic disease": False}),
+    ("History of MDR gram-negative infection", {"Infectious disease": False}),
+    # negation written after the mention
+    ("Invasive mechanical ventilation and vasopressor medications were not required", {"Mechanical ventilation": True}),
+    ("Infection cannot be excluded", {"Infectious disease": False}),
+])
+def test_negation_scope(text, expected):
+    got = negations(text)
+    assert {k: got.get(k) for k in expected} == expected, got
+
+
+@pytest.mark.parametrize("text", [
+    "Oxygen and index (partial pressure of arterial oxygen/fraction of inspired oxygen) =300mmHg and > 200mmHg",
+    "PaO2/FiO2 < 300 mmHg",
+    "PaO2:FiO2 ratio <= 200 mmHg",
+])
+def test_a_ratio_of_two_measures_is_one_concept(text):
+    got = [f for f in facts(text) if f.value is not None]
+    assert got and all(f.concept.startswith("PaO2/FiO2 ratio") for f in got), got
+    assert not [f for f in facts(text) if f.concept.startswith(("Oxygen partial", "Inspired oxygen"))]
+
+
+def test_unknown_ratio_named_ratio_and_lists_stay_lists():
+    [f] = facts("BUN/creatinine ratio > 20")
+    assert f.concept.startswith("Urea nitrogen/Creatinine ratio") and f.codings == () and f.value == 20
+    [f] = facts("urine albumin/creatinine > 30 mg/g")
+    assert (f.codings[0].code, f.unit) == ("9318-7", "mg/g")
+    assert len(facts("AST/ALT > 5 x ULN", "lab")) == 2
+
+
+@pytest.mark.parametrize("text, concept, op, value, unit", [
+    ("Life expectancy shorter than 6 months", "Life expectancy", "<", 6, "mo"),
+    ("Life expectancy lower than 3 months from the initiation of treatment", "Life expectancy", "<", 3, "mo"),
+    ("< 27 weeks gestation at birth", "Gestational age", "<", 27, "wk"),
+    ("delivering at or after 20 weeks of gestation", "Gestational age", ">=", 20, "wk"),
+    ("diagnosed from 13 to 32.6 gestational weeks", "Gestational age", "range", None, "wk"),
+    ("Hypertension (>=140 mmHg systolic and/or >=90 mmHg diastolic)", "Diastolic blood pressure", ">=", 90, "mm[Hg]"),
+    ("TBI >= 1200 cGy (fractionated)", "tbi", ">=", 1200, "cGy"),
+    ("mitral valve orifice area <3.5 cm2", "valve orifice area", "<", 3.5, "cm2"),
+])
+def test_measures_units_and_names_after_the_value(text, concept, op, value, unit):
+    got = [f for f in facts(text) if f.concept.startswith(concept)]
+    assert got, facts(text)
+    assert (got[-1].comparator, got[-1].value, got[-1].unit) == (op, value, unit)
+
+
+@pytest.mark.parametrize("text", [
+    "history of major surgery no older than 30 days",
+    "Women who are less than 6 weeks postpartum",
+    "Subjects with less than one year duration of Parkinson's",
+    "At least 12 months must have elapsed since completion of chemotherapy.",
+    "Pain intensity of > 4/10 on a 0-10 VAS scale",
+])
+def test_not_ages_and_not_thresholds(text):
+    assert not facts(text, "age")
+    assert not [f for f in facts(text) if f.comparator == "range"]
+
+
+def test_generic_measure_needs_a_noun_before_its_value():
+    assert not [f for f in facts("Ischemic symptoms in the presence of >50% de novo stenosis") if f.comparator]
+    assert [f.concept for f in facts("Age equal or superior to 18 years")] == ["Age"]
+    assert facts("Age equal or superior to 18 years")[0].comparator == ">="
+
+
 def test_time_windows_are_durations():
     got = facts("Chemotherapy / radiation therapy within the last 6 weeks", "procedure")
     assert len(got) == 2

@@ -11,7 +11,12 @@ AGE = (Coding("http://snomed.info/sct", "424144002", "Current chronological age"
 _CUE = re.compile(r"(?<!gestational )(?<!gestation )(?<!bone )(?<!mental )(?<!childbearing )(?<!child-bearing )"
                   r"(?<!child bearing )(?<!reproductive )(?<!corrected )(?<!postnatal )(?<!post-menstrual )"
                   r"(?<!postmenstrual )(?<!menstrual )(?<!skeletal )(?<!of )\b(?:age[sd]?|aged|age\s+group)\b")
-_AFTER = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?(?:old\b|of\s+age\b|y/?o\b)")
+_OF_AGE = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?(?:of\s+age\b|y/?o\b)")
+_THING_GAP = re.compile(r"\s*(?:(?:is|are|was|were|be|been|that|which|not)\s+)*")
+_OLD = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?old\b")
+# words after a bare duration that make it the length of something else: "< 6 weeks postpartum"
+_NOT_AGE = re.compile(r"^\s*(?:postpartum|post-partum|duration|must|have|has|had|since|after|ago|post|prior|before|"
+                      r"following|from|history|of\s+(?!age\b))")
 _SUBJECT = re.compile(
     r"^[\W\d]*(?:(?:male|female|males|females|men|women|boys|girls|healthy|adult|adults|patients?|subjects?|"
     r"participants?|volunteers?|individuals?|persons?|people|children|child|adolescents?|infants?|neonates?|"
@@ -40,9 +45,17 @@ def read(ctx: Context, v: Value) -> list[Fact]:
     nearer = [m for m in ctx.measurable if m.end <= start and m.start >= cstart and m.end >= cstart + cue]
     if nearer and cue >= 0:
         return []
-    after = bool(_AFTER.match(ctx.low[v.end:v.end + 40])) or bool(re.search(r"\b(?:older|younger)\b|\bold\b", body))
-    subject = bool(_SUBJECT.match(clause)) and not nearer and v.unit_kind == "time"
-    if cue < 0 and not after and not subject:
+    rest = ctx.low[v.end:v.end + 40]
+    of_age = bool(_OF_AGE.match(rest))
+    older = bool(_OLD.match(rest)) or bool(re.search(r"\b(?:older|younger)\b|\bold\b", body))
+    person = bool(_SUBJECT.match(clause)) and not nearer
+    subject = person and v.unit_kind == "time"
+    # "older than" and "old" say age, but not of a thing named just before: "ulcers older than 1 year"
+    thing = any(cstart <= m.start <= m.end <= start and _THING_GAP.fullmatch(ctx.low, m.end, start)
+                for m in ctx.clinical)
+    after = of_age or (older and (cue >= 0 or person or not thing))
+    # a bare duration after a subject is an age only when nothing follows it: not "< 6 weeks postpartum"
+    if cue < 0 and not after and not (subject and not _NOT_AGE.match(rest)):
         return []
     if (v.unit_kind is None or v.unit == "h") and cue < 0 and not after:
         return []

@@ -14,18 +14,21 @@ _GE = _alts(r">\s*/?\s*=", r"=\s*>", r">\s*or\s*=", r"greater\s+than\s+or\s+equa
             r"equal\s+or\s+(?:greater|more|higher)\s+than", r"at\s+least", r"no\s+less\s+than", r"not\s+less\s+than",
             r"no\s+fewer\s+than", r"not\s+fewer\s+than", r"no\s+younger\s+than", r"not\s+younger\s+than",
             r"no\s+lower\s+than", r"equal\s+or\s+(?:above|over)", r"(?:more|greater|higher)\s+or\s+equal(?:\s+to)?", r"not\s+lower\s+than", r"a\s+minimum\s+of", r"minimum\s+of", r"minimum",
-            r"min\.?", r"not\s+below", r"greater\s+than\s+or\s+equal\s+to")
+            r"min\.?", r"not\s+below", r"greater\s+than\s+or\s+equal\s+to",
+            r"equal\s+(?:to\s+)?or\s+superior\s+to", r"superior\s+or\s+equal\s+to", r"at\s+or\s+(?:after|above|over)")
 _LE = _alts(r"<\s*/?\s*=", r"=\s*<", r"<\s*or\s*=", r"less\s+than\s+or\s+equal(?:\s+to)?", r"less\s+or\s+equal(?:\s+to)?",
             r"lower\s+than\s+or\s+equal(?:\s+to)?", r"equal\s+to\s+or\s+(?:less|lower|younger|fewer)\s+than",
             r"equal\s+or\s+(?:less|lower)\s+than", r"at\s+most", r"no\s+more\s+than", r"not\s+more\s+than",
             r"no\s+greater\s+than", r"not\s+greater\s+than", r"no\s+higher\s+than", r"not\s+higher\s+than",
             r"no\s+older\s+than", r"not\s+older\s+than", r"not\s+exceed(?:ing)?", r"not\s+to\s+exceed",
             r"does\s+not\s+exceed", r"do\s+not\s+exceed", r"a\s+maximum\s+of", r"maximum\s+of", r"maximum", r"max\.?",
-            r"up\s+to", r"equal\s+or\s+(?:below|under)", r"(?:less|lower)\s+or\s+equal(?:\s+to)?", r"not\s+above", r"not\s+over")
+            r"up\s+to", r"equal\s+or\s+(?:below|under)", r"(?:less|lower)\s+or\s+equal(?:\s+to)?", r"not\s+above", r"not\s+over",
+            r"equal\s+(?:to\s+)?or\s+inferior\s+to", r"inferior\s+or\s+equal\s+to", r"at\s+or\s+(?:before|below|under)")
 _GT = _alts(r">+", r"greater\s+than", r"more\s+than", r"higher\s+than", r"older\s+than", r"larger\s+than", r"over",
-            r"above", r"exceed(?:s|ing)?", r"in\s+excess\s+of", r"elevated\s+above", r"superior\s+to", r"bigger\s+than")
+            r"above", r"exceed(?:s|ing)?", r"in\s+excess\s+of", r"elevated\s+above", r"superior\s+to", r"bigger\s+than",
+            r"longer\s+than")
 _LT = _alts(r"<+", r"less\s+than", r"lower\s+than", r"younger\s+than", r"fewer\s+than", r"under", r"below",
-            r"inferior\s+to", r"smaller\s+than")
+            r"inferior\s+to", r"smaller\s+than", r"shorter\s+than")
 # filler words allowed between a comparator and its number: "greater than or equal to the 5th", "< or = to"
 _GAP = r"(?:\s*(?:(?:to|of|the|a|an|approximately|about|age[sd]?)\b|:))*\s*"
 

@@ -11,7 +11,7 @@ def read(ctx: Context) -> list[Fact]:
     facts, seen = [], set()
     for m in ctx.clinical:
         c = m.concept
-        neg = negation.negated(ctx.low, m.start)
+        neg = negation.negated(ctx.low, m.start, m.end)
         key = (c.id, neg)
         if key in seen:
             continue

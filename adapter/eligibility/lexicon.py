@@ -26,6 +26,7 @@ class Concept:
     by_method: dict
     roman: bool = False
     pair: tuple[str, ...] = ()
+    ratio_of: tuple[str, ...] = ()     # the two measures this one divides: pf_ratio = pao2 / fio2
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,49 @@ def concepts() -> dict[str, Concept]:
             c["id"], c["kind"], c["name"], _codings(c["codings"], systems),
             {u: _codings(v, systems) for u, v in c.get("by_unit", {}).items()},
             {m: _codings(v, systems) for m, v in c.get("by_method", {}).items()},
-            bool(c.get("roman")), tuple(c.get("pair", ())))
+            bool(c.get("roman")), tuple(c.get("pair", ())), tuple(c.get("ratio_of", ())))
+    return out
+
+
+@cache
+def _ratios() -> dict[tuple[str, str], Concept]:
+    return {c.ratio_of: c for c in concepts().values() if len(c.ratio_of) == 2}
+
+
+# "X/Y", "X:Y", "X-to-Y" between two measure names; "ratio" after them ("BUN/creatinine ratio") or
+# "ratio of X to Y" says a ratio even when the lexicon has no concept for it
+_RATIO_JOIN = re.compile(r"\s*(?:/|:|-to-|\s+to\s+)\s*")
+_RATIO_WORD = re.compile(r"\s*-?\s*ratios?\b")
+_RATIO_BEFORE = re.compile(r"\bratio\s+(?:of\s+)?(?:the\s+)?$")
+
+
+def _ratio(a: Mention, b: Mention, low: str) -> Mention | None:
+    """One mention for a ratio of two measures written as "PaO2/FiO2", or None when the two are a list."""
+    join = _RATIO_JOIN.fullmatch(low, a.end, b.start)
+    if not join or a.concept.id == b.concept.id:
+        return None
+    end = b.end
+    word = _RATIO_WORD.match(low, end)
+    known = _ratios().get((a.concept.id, b.concept.id))
+    if known is None:
+        written = word or (_RATIO_BEFORE.search(low, max(0, a.start - 20), a.start) and "to" in join.group(0))
+        if not written:
+            return None
+        known = Concept(f"{a.concept.id}/{b.concept.id}", a.concept.kind, f"{a.concept.name}/{b.concept.name} ratio",
+                        (), {}, {})
+    if word:
+        end = word.end()
+    return Mention(known, a.start, end, low[a.start:end])
+
+
+def _merge_ratios(found: list[Mention], low: str) -> list[Mention]:
+    out: list[Mention] = []
+    for m in found:
+        merged = _ratio(out[-1], m, low) if out else None
+        if merged:
+            out[-1] = merged
+        else:
+            out.append(m)
     return out
 
 
@@ -107,7 +150,7 @@ def find_mentions(low: str, measurable: bool) -> list[Mention]:
         start, end = toks[i].start(), toks[i + n - 1].end()
         out.append(Mention(table[cid], start, end, low[start:end], value_only))
         i += n
-    return out
+    return _merge_ratios(out, low) if measurable else out
 
 
 def codings_for(concept: Concept, unit: str | None, low: str) -> tuple[Coding, ...]:

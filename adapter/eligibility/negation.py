@@ -1,18 +1,59 @@
-"""Negation of a concept mention: "no history of", "absence of", "without", "negative for", and double negation."""
+"""Negation of a concept mention: "no history of", "without", "non-X", "X-free", "X is not required", and its scope."""
 from __future__ import annotations
 
 import re
 
-_CUE = re.compile(r"\b(?:no|not|non|without|never|absence|absent|free|negative|lack|lacking|denies|denied|neither|"
-                  r"none|except|excluding|other\s+than|unless|ruled\s+out)\b|n't\b")
-_STOP = re.compile(r"[;.:()]|\b(?:but|who|which|that|with|while|and\s+has|if|when|because)\b")
+_CUE = re.compile(r"\b(?:no|not|without|never|absence|absent|lack|lacking|denies|denied|neither|none|except|"
+                  r"excluding|other\s+than|unless|ruled\s+out|free\s+(?:of|from)|"
+                  r"negative\s+(?:(?:test|result|screen)s?\s+)?(?:for|to|on|of))\b|n't\b")
+# "with or without X", "with/without X": both are allowed, nothing is negated
+_EITHER = re.compile(r"\bwith\s*(?:or|/)\s*without\b")
+_STOP = re.compile(r"[;.:()]|\b(?:but|who|whom|whose|which|that|with|while|if|when|where|because|although)\b")
+# words that start a predicate rather than continue a noun phrase: "without contraception or pregnant"
+_PREDICATE = (r"pregnant|lactating|breast[\s-]?feeding|nursing|hospitali[sz]ed|intubated|allergic|hypersensitive|"
+              r"intolerant|unable|unwilling|willing|able|eligible|positive|receiving|taking|using|undergoing|"
+              r"requiring|planning|scheduled|participating|enrolled|treated|diagnosed|currently")
+# a finite verb after "and"/"or" starts a new clause whatever came before: "not pregnant and has diabetes"
+_VERB = (r"is|are|was|were|has|have|had|does|did|do|can|cannot|could|will|would|may|might|must|should|shall|"
+         r"receives|received|requires|takes|took|undergoes|underwent|uses|plans")
+_CONJ = r"(?:,|\b(?:or|and|and/or)\b)\s*"
+_NEW_CLAUSE = re.compile(_CONJ + r"(?=(?:" + _VERB + r")\b)")
+_NEW_PREDICATE = re.compile(_CONJ + r"(?=(?:" + _PREDICATE + r")\b)")
+_PREDICATE_WORD = re.compile(r"\b(?:" + _PREDICATE + r")\b")
+# "non-X" negates X only: "non-smoker", but not the concept after "non-standard treatment"
+_NON = re.compile(r"\bnon[\s-]?$")
+# "a negative pregnancy test", "and negative HBsAg"; but "HER2 negative breast cancer" names a subtype
+_NEGATIVE = re.compile(r"(?:^|[,(]|\b(?:a|an|and|or|be|is|are|was|were|been|have|has|had|documented|confirmed)\b)"
+                       r"\s*negative\b(?![\w-])(?!\s+(?:(?:test|result|screen)s?\s+)?(?:for|to|on|of)\b)")
+# after the mention, in its own clause: "seizure-free", "HIV negative", "ventilation was not required"
+_AFTER = re.compile(r"(?:\s*-\s*|\s+)(?:free|negative)\b"
+                    r"|(?:(?!\b(?:who|whom|which|that|if|when|but)\b)[^;.:()]){0,50}?(?<!not )(?<!cannot )"
+                    r"\b(?:is|are|was|were|be|been)\s+(?:not\s+(?:required|needed|allowed|permitted|present|planned|"
+                    r"indicated|detected)|absent|ruled\s+out)\b")
 _WINDOW = 60
 
 
-def negated(low: str, start: int) -> bool:
-    """Whether the mention at ``start`` is negated: an odd number of cues in the words just before it."""
-    left = low[max(0, start - _WINDOW):start]
-    stops = list(_STOP.finditer(left))
-    if stops:
-        left = left[stops[-1].end():]
-    return len(_CUE.findall(left)) % 2 == 1
+def _scope(text: str, start: int) -> str:
+    """The words before ``start`` (where a mention begins) that a negation cue there can still reach."""
+    cut = 0
+    for m in _STOP.finditer(text, 0, start):
+        cut = m.end()
+    for m in _NEW_CLAUSE.finditer(text, cut):
+        if m.end() <= start:
+            cut = max(cut, m.end())
+    for m in _NEW_PREDICATE.finditer(text, cut):
+        if m.end() > start:
+            break
+        cues = list(_CUE.finditer(text, cut, m.start()))
+        # unlike coordination: a cue over a noun phrase does not reach a predicate joined after it
+        if cues and not _PREDICATE_WORD.search(text, cues[-1].end(), m.start()):
+            cut = m.end()
+    return text[cut:start]
+
+
+def negated(low: str, start: int, end: int) -> bool:
+    """Whether the mention at ``start``..``end`` is negated: an odd number of cues that reach it."""
+    origin = max(0, start - _WINDOW)
+    left = _scope(_EITHER.sub(lambda m: " " * len(m.group(0)), low[origin:end]), start - origin)
+    count = len(_CUE.findall(left)) + len(_NEGATIVE.findall(left)) + bool(_NON.search(left))
+    return (count + bool(_AFTER.match(low, end, end + _WINDOW))) % 2 == 1

@@ -37,11 +37,30 @@ _FORWARD_GAP = re.compile(r"^\s*(?:of\s+|'s\s+)?$")
 
 
 def _concept_after(ctx: Context, v: Value) -> list[Mention]:
-    """A name right after the value: "< 27 weeks gestation", "> 40 years of smoking" (no name before it)."""
+    """A name right after the value, or sharing words with its unit: "≥ 90 mmHg diastolic", "< 27 weeks gestation"."""
     for m in ctx.measurable:
-        if m.start >= v.end:
+        if m.start > v.start:
+            if m.start < v.end:
+                return [m]
             return [m] if m.start - v.end <= 12 and _FORWARD_GAP.match(ctx.low[v.end:m.start]) else []
     return []
+
+
+_SPAN_BEFORE = re.compile(r"\b(?:on|using|with|in)\s+(?:a|an|the)\s*(?:\(\s*)?$")
+_SPAN_AFTER = re.compile(r"\s*(?:-?\s*points?\s+)?(?:[a-z\-]+\s+){0,3}?(?:scale|vas|nrs)\b")
+
+
+def _scale_span(low: str, v: Value) -> bool:
+    """The span of a scale, not a threshold on it: "on a 0-10 VAS scale", "using a 1-5 point scale"."""
+    return (v.op == "range" and v.low in (0, 1) and bool(_SPAN_BEFORE.search(low, 0, v.start))
+            and bool(_SPAN_AFTER.match(low, v.end)))
+
+
+def _measures_time(ctx: Context, v: Value) -> bool:
+    """A duration that is itself the measure ("life expectancy of less than 3 months from ...") is not a window."""
+    floor = ctx.clause_start(v.start)
+    named = _concepts_before(ctx, v, floor) or _concept_after(ctx, v)
+    return v.op is not None and any(m.concept.kind in _TIME_KINDS for m in named)
 
 
 def _fits(concept: lexicon.Concept, v: Value) -> bool:
@@ -94,7 +113,7 @@ def read(ctx: Context) -> list[Fact]:
     for v in ctx.values:
         if v.start in ctx.consumed or v.op is None:
             continue
-        if windows.is_window(ctx.low, v):
+        if windows.is_window(ctx.low, v) and not _measures_time(ctx, v) or _scale_span(ctx.low, v):
             continue
         got = age.read(ctx, v)
         if got:
@@ -102,14 +121,15 @@ def read(ctx: Context) -> list[Fact]:
             prev = (v, [])
             continue
         floor = ctx.clause_start(v.start)
-        if prev is not None and prev[0].end > floor:
-            floor = prev[0].end
+        if prev is not None:
+            # a name written after the previous value ("≥ 140 mmHg systolic") was that value's, not this one's
+            floor = max([floor, prev[0].end] + [m.end for m in prev[1] if m.start > prev[0].start])
         named = _concepts_before(ctx, v, floor)
         gap_end = v.op_start if v.op_start >= 0 else v.start
-        if not named and prev is not None and prev[1] and _INHERIT_GAP.match(ctx.low[prev[0].end:gap_end]):
-            named = prev[1]
         if not named:
             named = _concept_after(ctx, v)
+        if not named and prev is not None and prev[1] and _INHERIT_GAP.match(ctx.low[prev[0].end:gap_end]):
+            named = prev[1]
         named = [m for m in named if _fits(m.concept, v)]
         if not named:
             fact = _generic(ctx, v, floor)
@@ -137,6 +157,11 @@ that which this these those patients patient subjects subject participants parti
 level levels value values result results their his her its as if when while should will would can may not no
 defined define as from more less greater higher lower above below over under at least most equal up known
 screening baseline visit study during time mean average serum plasma blood total""".split())
+# words that cannot end the name of a measure: "presence of > 50% stenosis", "showing < 15% rise", "but > 4 cm"
+_NOT_HEAD = frozenset("""presence absence but unless despite showing having require requires required requiring reach
+experienced including included encompass varies vary last lasting spends might anticipate expected positioned
+presenting exhibiting able small large low high brief patent apart equivalent within per times approximately about
+nearly almost respectively""".split())
 # names too vague to stand for a measure on their own
 _VAGUE = frozenset("score scores scale index stage grade class dose doses iv total number change loss".split())
 # dose units: a threshold on a dose is about treatment, not about the patient
@@ -160,6 +185,6 @@ def generic_name(ctx: Context, v: Value, floor: int) -> str | None:
         if len(content) == 3:
             break
     name = " ".join(reversed(content))
-    if len(name) < 3 or all(w in _VAGUE for w in content):
+    if len(name) < 3 or all(w in _VAGUE for w in content) or content[0] in _NOT_HEAD or content[0].endswith("ly"):
         return None
     return name

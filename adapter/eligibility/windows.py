@@ -10,7 +10,7 @@ _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h|d)"
 _NUM = r"(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r"|a|one)"
 _BEFORE = re.compile(r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior|recent|"
                      r"first)?\s*(?:\(?" + _NUM + r"\)?\s*)?$")
-_AFTER = re.compile(r"^\s*(?:\)\s*)?(?:prior\s+to|before|preceding|of(?!\s+age)(?!\s+life)|ago|since|from|after|following|post\b|post-|"
+_AFTER = re.compile(r"^\s*(?:\)\s*)?(?:prior\s+to|before|preceding|of(?!\s+age)(?!\s+life)(?!\s+gestation)|ago|since|from|after|following|post\b|post-|"
                     r"(?:immediately\s+)?before)\b")
 _STANDALONE = re.compile(r"\b(?:within|in\s+the\s+(?:last|past|previous)|during\s+the\s+(?:last|past|previous)|"
                          r"over\s+the\s+(?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?"
