@@ -212,3 +212,13 @@ def test_sex_pregnancy_and_healthy_volunteers():
 
 def test_nothing_computable_means_no_fact():
     assert facts("Patient affiliated to the social security system") == []
+
+
+def test_sex_in_an_exclusion_is_a_qualifier_unless_it_stands_alone():
+    from adapter.eligibility import parse_criteria
+    crits = parse_criteria("Inclusion Criteria:\n* Female patients aged 18 or older\n"
+                           "Exclusion Criteria:\n* Women of child bearing age without contraception\n* Male")
+    sex = {c.id: [f for f in c.facts if f.kind == "sex"] for c in crits}
+    assert [f.value_code.code for f in sex["inc-1"]] == ["female"]
+    assert sex["exc-1"] == []
+    assert [f.value_code.code for f in sex["exc-2"]] == ["male"]

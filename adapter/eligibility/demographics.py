@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .context import Context
-from .model import Coding, Fact
+from .model import EXCLUSION, Coding, Fact
 
 GENDER = "http://hl7.org/fhir/administrative-gender"
 _FEMALE = re.compile(r"^\W*(?:(?:healthy|adult|postmenopausal|post-menopausal|premenopausal|pre-menopausal|"
@@ -18,8 +18,12 @@ _SEX_ONLY = re.compile(r"^\W*(?:sex|gender)\s*:\s*(female|male)s?\b")
 def read(ctx: Context) -> list[Fact]:
     low = ctx.low
     text = ctx.criterion.text
-    m = _SEX_ONLY.match(low)
-    sex = m.group(1) if m else ("female" if _FEMALE.match(low) else "male" if _MALE.match(low) else None)
-    if sex is None:
+    m = _SEX_ONLY.match(low) or _FEMALE.match(low) or _MALE.match(low)
+    if m is None:
+        return []
+    sex = m.group(1) if m.re is _SEX_ONLY else ("female" if m.re is _FEMALE else "male")
+    # in an exclusion, "Women of childbearing age without contraception" names a subgroup to exclude, not
+    # a sex: only a criterion that is the sex alone ("Male", "Sex: female") excludes a sex
+    if ctx.criterion.side == EXCLUSION and low[m.end():].strip(" .;,:"):
         return []
     return [Fact("sex", "Sex", text, value_code=Coding(GENDER, sex, sex.capitalize()), confidence=0.8)]
