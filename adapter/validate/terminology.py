@@ -1,18 +1,19 @@
-"""Check every code in a required binding against its value set, from the official R4 definitions."""
+"""Check every code in a required binding against its value set, from the official definitions of a version."""
 from __future__ import annotations
 
 from functools import cache
 
 from .definitions import code_system, structure_definition, value_set
+from .packages import R4
 
 _PRIMITIVES = {"boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary", "instant",
                "date", "dateTime", "time", "code", "oid", "id", "markdown", "unsignedInt", "positiveInt", "uuid",
-               "xhtml", "http://hl7.org/fhirpath/System.String"}
+               "xhtml", "integer64", "http://hl7.org/fhirpath/System.String"}
 
 
 @cache
-def _elements(type_name: str) -> dict[str, dict]:
-    sd = structure_definition(type_name)
+def _elements(type_name: str, version: str) -> dict[str, dict]:
+    sd = structure_definition(type_name, version)
     if sd is None:
         return {}
     return {e["path"]: e for e in sd["snapshot"]["element"]}
@@ -27,9 +28,9 @@ def _concepts(concepts: list[dict]) -> set[str]:
 
 
 @cache
-def allowed_codes(url: str) -> frozenset[tuple[str, str]] | None:
+def allowed_codes(url: str, version: str = R4) -> frozenset[tuple[str, str]] | None:
     """(system, code) pairs of a value set; None when it cannot be expanded here (external code systems)."""
-    vs = value_set(url)
+    vs = value_set(url, version)
     if vs is None:
         return None
     out: set[tuple[str, str]] = set()
@@ -37,7 +38,7 @@ def allowed_codes(url: str) -> frozenset[tuple[str, str]] | None:
         if "filter" in inc:
             return None
         for nested in inc.get("valueSet", []):
-            codes = allowed_codes(nested)
+            codes = allowed_codes(nested, version)
             if codes is None:
                 return None
             out |= codes
@@ -47,7 +48,7 @@ def allowed_codes(url: str) -> frozenset[tuple[str, str]] | None:
         if "concept" in inc:
             out |= {(system, c["code"]) for c in inc["concept"]}
         else:
-            cs = code_system(system)
+            cs = code_system(system, version)
             if cs is None or cs.get("content") != "complete":
                 return None
             out |= {(system, code) for code in _concepts(cs.get("concept", []))}
@@ -55,11 +56,11 @@ def allowed_codes(url: str) -> frozenset[tuple[str, str]] | None:
 
 
 @cache
-def _children(type_name: str, path: str) -> dict[str, tuple[dict, str | None]]:
+def _children(type_name: str, path: str, version: str) -> dict[str, tuple[dict, str | None]]:
     """JSON key -> (element definition, data type chosen by a value[x] key) for the elements under ``path``."""
     out: dict[str, tuple[dict, str | None]] = {}
     prefix = path + "."
-    for candidate, definition in _elements(type_name).items():
+    for candidate, definition in _elements(type_name, version).items():
         if not candidate.startswith(prefix) or "." in candidate[len(prefix):]:
             continue
         name = candidate[len(prefix):]
@@ -72,34 +73,35 @@ def _children(type_name: str, path: str) -> dict[str, tuple[dict, str | None]]:
     return out
 
 
-_IN_PROGRESS: set[tuple[str, str]] = set()
+_IN_PROGRESS: set[tuple[str, str, str]] = set()
 
 
 @cache
-def _has_binding(type_name: str, path: str) -> bool:
+def _has_binding(type_name: str, path: str, version: str) -> bool:
     """Whether anything under ``path`` can hold a code in a required binding (prunes the walk)."""
-    key = (type_name, path)
+    key = (type_name, path, version)
     if key in _IN_PROGRESS:
         return False          # a recursive type (Identifier -> Reference -> Identifier) adds nothing new
     _IN_PROGRESS.add(key)
     try:
-        for json_key, (el, chosen) in _children(type_name, path).items():
+        for json_key, (el, chosen) in _children(type_name, path, version).items():
             if el.get("binding", {}).get("strength") == "required":
                 return True
             kinds = [chosen] if chosen else [t["code"] for t in el.get("type", [])]
             for kind in kinds:
                 if kind in ("BackboneElement", "Element"):
-                    if _has_binding(type_name, f"{path}.{json_key}"):
+                    if _has_binding(type_name, f"{path}.{json_key}", version):
                         return True
-                elif kind not in _PRIMITIVES and kind not in ("Extension", "Resource") and _has_binding(kind, kind):
+                elif (kind not in _PRIMITIVES and kind not in ("Extension", "Resource")
+                      and _has_binding(kind, kind, version)):
                     return True
         return False
     finally:
         _IN_PROGRESS.discard(key)
 
 
-def _check_code(value, system: str | None, valueset: str, where: str, out: list[str]):
-    allowed = allowed_codes(valueset)
+def _check_code(value, system: str | None, valueset: str, where: str, out: list[str], version: str):
+    allowed = allowed_codes(valueset, version)
     if allowed is None:
         return
     if system is None:
@@ -110,11 +112,11 @@ def _check_code(value, system: str | None, valueset: str, where: str, out: list[
         out.append(f"{where}: code {value!r} is not in required value set {valueset.split('|')[0]}")
 
 
-def _walk(node: dict, type_name: str, path: str, where: str, out: list[str]):
+def _walk(node: dict, type_name: str, path: str, where: str, out: list[str], version: str):
     for key, value in node.items():
         if key in ("resourceType", "extension", "modifierExtension", "contained") or key.startswith("_"):
             continue
-        found = _children(type_name, path).get(key)
+        found = _children(type_name, path, version).get(key)
         if found is None:
             continue
         el, chosen = found
@@ -124,27 +126,27 @@ def _walk(node: dict, type_name: str, path: str, where: str, out: list[str]):
         for i, item in enumerate(value if isinstance(value, list) else [value]):
             here = f"{where}.{key}" + (f"[{i}]" if isinstance(value, list) else "")
             if required and isinstance(item, str):
-                _check_code(item, None, required, here, out)
+                _check_code(item, None, required, here, out, version)
             if not isinstance(item, dict):
                 continue
             if required and "Coding" in types and "code" in item:
-                _check_code(item["code"], item.get("system"), required, here, out)
+                _check_code(item["code"], item.get("system"), required, here, out, version)
             if required and "CodeableConcept" in types:
                 for c in item.get("coding", []):
                     if "code" in c:
-                        _check_code(c["code"], c.get("system"), required, here, out)
+                        _check_code(c["code"], c.get("system"), required, here, out, version)
             kind = types[0] if types else None
             if kind in ("BackboneElement", "Element") or not kind:
-                if _has_binding(type_name, f"{path}.{key}"):
-                    _walk(item, type_name, f"{path}.{key}", here, out)
-            elif kind not in _PRIMITIVES and _has_binding(kind, kind):
-                _walk(item, kind, kind, here, out)
+                if _has_binding(type_name, f"{path}.{key}", version):
+                    _walk(item, type_name, f"{path}.{key}", here, out, version)
+            elif kind not in _PRIMITIVES and _has_binding(kind, kind, version):
+                _walk(item, kind, kind, here, out, version)
 
 
-def binding_issues(resource: dict) -> list[str]:
+def binding_issues(resource: dict, version: str = R4) -> list[str]:
     rtype = resource.get("resourceType")
-    if not isinstance(rtype, str) or structure_definition(rtype) is None:
+    if not isinstance(rtype, str) or structure_definition(rtype, version) is None:
         return []
     out: list[str] = []
-    _walk(resource, rtype, rtype, rtype, out)
+    _walk(resource, rtype, rtype, rtype, out, version)
     return out

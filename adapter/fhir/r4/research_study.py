@@ -11,8 +11,10 @@ from ..urls import CS_STUDY_DESIGN, EXT_REGISTRY_STATUS
 FHIR = "fhir_r4.json"
 NCT_SYSTEM = "http://clinicaltrials.gov"
 # design elements that become categories, in the order a reader expects them
-_DESIGN_CATEGORIES = ("study_type", "allocation", "intervention_model", "observational_model", "time_perspective",
-                      "masking", "primary_purpose")
+DESIGN_CATEGORIES = ("study_type", "allocation", "intervention_model", "observational_model", "time_perspective",
+                     "masking", "primary_purpose")
+# every element coded in our ctgov-study-design CodeSystem (profiles/build.py lists its concepts from these)
+STUDY_DESIGN_ELEMENTS = DESIGN_CATEGORIES + ("arm_type",)
 
 
 def study_identifier(record: TrialRecord) -> dict:
@@ -41,16 +43,23 @@ def identifiers(record: TrialRecord) -> list[dict]:
     return out
 
 
+def study_design_coding(element: str, value: str) -> dict:
+    """Our ctgov-study-design Coding for a v2 enum: code ``<element>-<VALUE>``; a design category's display
+    names its element ("Allocation: Randomized"), an arm type's is the type alone."""
+    display = ctgov_display(element, value)
+    if element in DESIGN_CATEGORIES:
+        display = f"{element.replace('_', ' ').capitalize()}: {display}"
+    return {"system": CS_STUDY_DESIGN, "code": f"{element}-{value}", "display": display}
+
+
 def design_concept(element: str, value: str) -> dict:
-    label = element.replace("_", " ").capitalize()
-    display = f"{label}: {ctgov_display(element, value)}"
-    return {"coding": [{"system": CS_STUDY_DESIGN, "code": f"{element}-{value}", "display": display}],
-            "text": display}
+    c = study_design_coding(element, value)
+    return {"coding": [c], "text": c["display"]}
 
 
 def categories(record: TrialRecord) -> list[dict]:
     design = record.design
-    out = [design_concept(el, getattr(design, el)) for el in _DESIGN_CATEGORIES if getattr(design, el)]
+    out = [design_concept(el, getattr(design, el)) for el in DESIGN_CATEGORIES if getattr(design, el)]
     if design.who_masked:
         who = ", ".join(ctgov_display("who_masked", w) for w in design.who_masked)
         out.append({"text": f"Masked: {who}"})
@@ -61,22 +70,28 @@ def categories(record: TrialRecord) -> list[dict]:
     return out
 
 
-def phase(record: TrialRecord) -> dict:
+def phase(record: TrialRecord, fhir: str = FHIR) -> dict:
+    """Phase coded through the ``research_study_phase`` table of mappings file ``fhir``."""
     key = "+".join(record.phases) if record.phases else None
-    c = coding(FHIR, "research_study_phase", key)
+    c = coding(fhir, "research_study_phase", key)
     if c is None:
-        # R4 requires nothing here, but a study with no phase given is "not applicable" to phases
-        c = coding(FHIR, "research_study_phase", "NA")
+        # FHIR requires nothing here, but a study with no phase given is "not applicable" to phases
+        c = coding(fhir, "research_study_phase", "NA")
         return {"coding": [c], "text": "Not stated" if not record.phases else "/".join(record.phases)}
     return {"coding": [c], "text": c["display"]}
 
 
-def status(record: TrialRecord) -> str:
-    # a study whose status is unknown is reported by its last known status, when the registry kept one
+def lifecycle(record: TrialRecord) -> str | None:
+    """The v2 overall status to code: a study whose status is unknown is reported by its last known status,
+    when the registry kept one."""
     value = record.overall_status
     if value == "UNKNOWN" and record.last_known_status:
         value = record.last_known_status
-    c = coding(FHIR, "research_study_status", value)
+    return value
+
+
+def status(record: TrialRecord) -> str:
+    c = coding(FHIR, "research_study_status", lifecycle(record))
     return c["code"] if c else "active"
 
 
@@ -100,8 +115,8 @@ def focus(record: TrialRecord) -> list[dict]:
     return out
 
 
-def reason_stopped(text: str) -> dict:
-    t = table(FHIR, "reason_stopped")
+def reason_stopped(text: str, fhir: str = FHIR) -> dict:
+    t = table(fhir, "reason_stopped")
     lowered = text.casefold()
     for code, words in t["keywords"].items():
         if any(w in lowered for w in words):
@@ -145,9 +160,8 @@ def arms(record: TrialRecord) -> list[dict]:
     for arm in record.arms:
         entry: dict = {"name": arm.label}
         if arm.type:
-            entry["type"] = {"coding": [{"system": CS_STUDY_DESIGN, "code": f"arm_type-{arm.type}",
-                                         "display": ctgov_display("arm_type", arm.type)}],
-                             "text": ctgov_display("arm_type", arm.type)}
+            c = study_design_coding("arm_type", arm.type)
+            entry["type"] = {"coding": [c], "text": c["display"]}
         if arm.description:
             entry["description"] = arm.description
         out.append(entry)
