@@ -43,7 +43,8 @@ def cmd_convert(args) -> int:
     converted, failures, dropped = 0, [], Counter()
     ok = False
     try:
-        for item in _progress(convert_paths(paths, args.fmt, validate=not args.no_validate), "convert"):
+        for item in _progress(convert_paths(paths, args.fmt, validate=not args.no_validate,
+                                            fhir_version=args.fhir_version), "convert"):
             if isinstance(item, RecordError):
                 failures.append(item)
                 print(f"error: {item}", file=sys.stderr)
@@ -103,7 +104,7 @@ def cmd_validate(args) -> int:
             continue
         for label, resource in items:
             checked += 1
-            problems = issues(resource)
+            problems = issues(resource, args.fhir_version)
             if problems:
                 invalid += 1
                 rid = resource.get("id", "?") if isinstance(resource, dict) else "?"
@@ -113,11 +114,11 @@ def cmd_validate(args) -> int:
     return EXIT_RECORD_FAILED if invalid else EXIT_OK
 
 
-def _converted_resources(paths, fmt, failures: list, desc: str):
+def _converted_resources(paths, fmt, failures: list, desc: str, fhir_version: str):
     """Resources of every record that converts; errors are printed and collected in ``failures``."""
     from .pipeline import convert_paths
 
-    for item in _progress(convert_paths(paths, fmt), desc):
+    for item in _progress(convert_paths(paths, fmt, fhir_version=fhir_version), desc):
         if isinstance(item, RecordError):
             failures.append(item)
             print(f"error: {item}", file=sys.stderr)
@@ -130,7 +131,7 @@ def cmd_load(args) -> int:
 
     paths = _existing(args.inputs)
     failures: list[RecordError] = []
-    summary = load(open_store(args.db), _converted_resources(paths, args.fmt, failures, "load"))
+    summary = load(open_store(args.db), _converted_resources(paths, args.fmt, failures, "load", args.fhir_version))
     print(f"load: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; "
           f"{len(failures)} records failed", file=sys.stderr)
     return EXIT_RECORD_FAILED if failures else EXIT_OK
@@ -154,7 +155,7 @@ def cmd_serve(args) -> int:
             inputs = sorted(SAMPLES.glob("*.json")) + inputs
         if inputs:
             failures: list[RecordError] = []
-            summary = load(open_store(db), _converted_resources(inputs, None, failures, "load"))
+            summary = load(open_store(db), _converted_resources(inputs, None, failures, "load", args.fhir_version))
             print(f"serve: loaded {summary.total} resources ({len(failures)} records failed)", file=sys.stderr)
         print(f"serve: FHIR R4 server at http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
         return serve(db, args.host, args.port)
@@ -181,7 +182,7 @@ def cmd_push(args) -> int:
     from .push.command import push
     return push(_existing(args.inputs), args.to, dry_run=args.dry_run, changed_only=args.changed_only,
                 state_file=Path(args.state) if args.state else None, fmt=args.fmt, validate=not args.no_validate,
-                **_push_connection(args))
+                fhir_version=args.fhir_version, **_push_connection(args))
 
 
 def cmd_fetch(args) -> int:
@@ -195,12 +196,19 @@ def cmd_sync(args) -> int:
                 api_base=args.api_base, rate=args.rate, **_push_connection(args))
 
 
+R4, R5 = "4.0.1", "5.0.0"
+
+
+def _fhir_version_option(p: argparse.ArgumentParser):
+    p.add_argument("--fhir-version", choices=(R4, R5), default=R4, help="FHIR version to write (default 4.0.1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trialfhir", description="Publish clinical-trial registry records as FHIR.")
     parser.add_argument("--version", action="version", version=f"trialfhir {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("convert", help="convert registry records to FHIR R4 resources")
+    p = sub.add_parser("convert", help="convert registry records to FHIR R4 (or R5) resources")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="registry files or directories")
     p.add_argument("-o", "--output", metavar="FILE|DIR",
                    help="output file, or directory (exists or ends with /) for a file per record; default stdout")
@@ -211,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a JSON line per record: resources made, source fields dropped, warnings")
     p.add_argument("--report-top", type=int, default=25, help="dropped fields listed in the summary (default 25)")
     p.add_argument("--no-validate", action="store_true", help="skip validating each resource (faster)")
+    _fhir_version_option(p)
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("load", help="convert records and upsert them into the server's store (idempotent, versioned)")
@@ -218,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", help="SQLite path or sqlite:///…, postgresql://… URL "
                                               "(default $TRIALFHIR_DB or ./trialfhir.sqlite)")
     p.add_argument("--from", dest="fmt", metavar="FORMAT", help="force the input format instead of detecting it")
-    p.set_defaults(func=cmd_load)
+    p.set_defaults(func=cmd_load, fhir_version=R4)
 
     p = sub.add_parser("serve", help="serve a store over the FHIR R4 REST API "
                                      "(no --db: the bundled sample trials, in a throwaway embedded database)")
@@ -226,10 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument("--load", nargs="+", metavar="INPUT", help="convert and load these records before serving")
-    p.set_defaults(func=cmd_serve)
+    p.set_defaults(func=cmd_serve, fhir_version=R4)
 
-    p = sub.add_parser("validate", help="validate FHIR R4 JSON resources, Bundles or NDJSON files")
+    p = sub.add_parser("validate", help="validate FHIR R4 (or R5) JSON resources, Bundles or NDJSON files")
     p.add_argument("files", nargs="+", metavar="FILE")
+    _fhir_version_option(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("eligibility", help="parse plain criteria text files into R4 eligibility Groups")
@@ -268,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state", metavar="FILE", help="resume file: studies already pushed are skipped on a rerun")
     p.add_argument("--from", dest="fmt", metavar="FORMAT", help="force the registry input format")
     p.add_argument("--no-validate", action="store_true", help="skip validating converted resources")
+    _fhir_version_option(p)
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("fetch", help="download ClinicalTrials.gov studies as API v2 JSON files")

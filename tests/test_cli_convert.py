@@ -112,3 +112,14 @@ def test_validate_reports_broken_file(tmp_path, capsys):
     bad.write_text(json.dumps({"resourceType": "ResearchStudy", "status": "recruiting"}))
     assert main(["validate", str(bad)]) == 1
     assert "research-study-status" in capsys.readouterr().err
+
+
+def test_convert_and_validate_r5(tmp_path, capsys):
+    out = tmp_path / "r5.json"
+    assert main(["convert", str(V2 / "NCT00080808.json"), "--fhir-version", "5.0.0", "-o", str(out)]) == 0
+    study = next(e["resource"] for e in json.loads(out.read_text())["entry"]
+                 if e["resource"]["resourceType"] == "ResearchStudy")
+    assert study["status"] == "active" and "progressStatus" in study and "recruitment" in study
+    assert main(["validate", "--fhir-version", "5.0.0", str(out)]) == 0
+    assert main(["validate", str(out)]) == 1          # R5 content is not valid R4
+    assert "0 invalid" in capsys.readouterr().err

@@ -53,7 +53,7 @@ def _pending(items: Iterable[Study | RecordError], state: PushState, report: Rep
 
 def push(inputs: list[Path], to: str, *, batch: int = 20, ids: str = "conditional", mode: str | None = None,
          dry_run: bool = False, changed_only: bool = False, state_file: Path | None = None, fmt: str | None = None,
-         validate: bool = True, fhir_version: str = "4.0", auth=None, timeout: float = 120.0, attempts: int = 5,
+         validate: bool = True, fhir_version: str = "4.0.1", auth=None, timeout: float = 120.0, attempts: int = 5,
          progress: bool | None = None, client: FhirClient | None = None) -> int:
     """Push every study of ``inputs`` to the FHIR server at ``to``; prints the report; returns the exit code.
 
@@ -70,7 +70,7 @@ def push(inputs: list[Path], to: str, *, batch: int = 20, ids: str = "conditiona
     report = Report(dry_run=dry_run)
     try:
         caps = fetch_capabilities(client)
-        caps.check(fhir_version, ids, TYPES)
+        caps.check(".".join(fhir_version.split(".")[:2]), ids, TYPES)
     except (ServerUnavailable, AuthFailed, RequestFailed, MalformedResponse) as e:
         print(f"push: cannot use {client.base}: {e}", file=sys.stderr)
         return EXIT_RECORD_FAILED
@@ -80,7 +80,7 @@ def push(inputs: list[Path], to: str, *, batch: int = 20, ids: str = "conditiona
     from tqdm import tqdm
     bar = tqdm(desc="push", unit=" studies", file=sys.stderr, disable=None if progress is None else not progress,
                leave=False)
-    pending = _pending(read_studies(inputs, fmt, validate), state, report, ids, bar)
+    pending = _pending(read_studies(inputs, fmt, validate, fhir_version), state, report, ids, bar)
     try:
         while chunk := take(pending, batch):
             landed = _push_batch(client, writer, [s for s, _ in chunk], changed_only, report)

@@ -134,7 +134,8 @@ class FhirFiles:
                     yield Study(key_of(r), [r], study.source)
 
 
-def studies(paths: Iterable[Path], fmt: str | None = None, validate: bool = True) -> Iterator[Study | RecordError]:
+def studies(paths: Iterable[Path], fmt: str | None = None, validate: bool = True,
+            fhir_version: str = "4.0.1") -> Iterator[Study | RecordError]:
     """Every study of every input, in order; what cannot be read or converted comes out as a RecordError."""
     fhir = FhirFiles()
     for path in paths:
@@ -142,7 +143,7 @@ def studies(paths: Iterable[Path], fmt: str | None = None, validate: bool = True
             yield from fhir.read(path)
             continue
         from ..pipeline import convert_paths
-        for item in convert_paths([path], fmt, validate):
+        for item in convert_paths([path], fmt, validate, fhir_version):
             if isinstance(item, RecordError):
                 yield item
             else:
