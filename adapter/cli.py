@@ -104,7 +104,7 @@ def cmd_validate(args) -> int:
             continue
         for label, resource in items:
             checked += 1
-            problems = issues(resource, args.fhir_version)
+            problems = issues(resource, args.fhir_version, thorough=True)
             if problems:
                 invalid += 1
                 rid = resource.get("id", "?") if isinstance(resource, dict) else "?"

@@ -7,6 +7,6 @@ from adapter.validate import issues
 
 def validate(resource: dict) -> None:
     """The same checks `trialfhir validate` makes: R4 structure and required-binding codes."""
-    problems = issues(resource)
+    problems = issues(resource, thorough=True)
     if problems:
         raise FhirError(422, f"invalid {resource.get('resourceType')}: " + "; ".join(problems[:10]))

@@ -100,7 +100,7 @@ def _has_binding(type_name: str, path: str, version: str) -> bool:
         _IN_PROGRESS.discard(key)
 
 
-def _check_code(value, system: str | None, valueset: str, where: str, out: list[str], version: str):
+def check_code(value, system: str | None, valueset: str, where: str, out: list[str], version: str):
     allowed = allowed_codes(valueset, version)
     if allowed is None:
         return
@@ -126,15 +126,15 @@ def _walk(node: dict, type_name: str, path: str, where: str, out: list[str], ver
         for i, item in enumerate(value if isinstance(value, list) else [value]):
             here = f"{where}.{key}" + (f"[{i}]" if isinstance(value, list) else "")
             if required and isinstance(item, str):
-                _check_code(item, None, required, here, out, version)
+                check_code(item, None, required, here, out, version)
             if not isinstance(item, dict):
                 continue
             if required and "Coding" in types and "code" in item:
-                _check_code(item["code"], item.get("system"), required, here, out, version)
+                check_code(item["code"], item.get("system"), required, here, out, version)
             if required and "CodeableConcept" in types:
                 for c in item.get("coding", []):
                     if "code" in c:
-                        _check_code(c["code"], c.get("system"), required, here, out, version)
+                        check_code(c["code"], c.get("system"), required, here, out, version)
             kind = types[0] if types else None
             if kind in ("BackboneElement", "Element") or not kind:
                 if _has_binding(type_name, f"{path}.{key}", version):
