@@ -108,6 +108,9 @@ def _primitive_issue(kind: str, value, version: str) -> str | None:
         return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "not a decimal"
     if not isinstance(value, str):
         return f"not a {kind} (a JSON string)"
+    if kind in ("string", "markdown"):
+        # the spec's pattern for these, [ \r\n\t\S]+, asks only that they are not empty
+        return None if value else f"empty {kind}"
     pattern = _pattern(kind, version)
     if pattern is not None and not pattern.fullmatch(value):
         return f"{value[:60]!r} is not a valid {kind}"
