@@ -300,3 +300,16 @@ def medplum(medplum_servers):
 def pytest_configure(config):
     # opt-in tests against a public FHIR sandbox (FHIR_SANDBOX_URL); `pytest -m sandbox` runs only those
     config.addinivalue_line("markers", "sandbox: pushes to the public FHIR server at $FHIR_SANDBOX_URL")
+
+
+# ---- independent validation counts (tests/test_independent_validation.py) ------------------------
+
+def pytest_terminal_summary(terminalreporter):
+    """Show FHIR.js's counts for our output whatever the capture mode, so every CI log carries them."""
+    counts = [value for reports in terminalreporter.stats.values() for report in reports
+              if getattr(report, "when", None) == "call"
+              for name, value in getattr(report, "user_properties", ()) if name == "fhirjs"]
+    if counts:
+        terminalreporter.write_sep("-", "independent validation (FHIR.js)")
+        for line in counts:
+            terminalreporter.write_line(line)
