@@ -78,7 +78,8 @@ def rules(type_name: str, path: str, version: str = R4) -> tuple[dict[str, Rule]
             children[name] = Rule(_kind(el["type"][0]) if el.get("type") else "BackboneElement", many, None, vs)
             keys = (name,)
         if el.get("min", 0) >= 1:
-            required.append(keys)
+            # a primitive may be present only as its "_name" extension sibling
+            required.append(keys + tuple(f"_{k}" for k in keys))
     return children, tuple(required)
 
 
@@ -117,58 +118,70 @@ def _primitive_issue(kind: str, value, version: str) -> str | None:
     return None
 
 
-def _walk(node, type_name: str, path: str, where: str, out: list[str], version: str):
+def _at(where) -> str:
+    """The readable location of a problem; locations are kept as cheap tuples until one is reported."""
+    parts = []
+    while len(where) == 3:
+        where, key, index = where
+        parts.append(f".{key}" if index is None else f".{key}[{index}]")
+    parts.append(where[1])
+    return "".join(reversed(parts))
+
+
+def _walk(node, type_name: str, path: str, where, out: list[str], version: str):
     if not isinstance(node, dict):
-        out.append(f"{where}: expected an object")
+        out.append(f"{_at(where)}: expected an object")
         return
     children, required = rules(type_name, path, version)
     for key, value in node.items():
-        if key == "resourceType" and path == type_name:
-            continue
-        if key.startswith("_"):
-            rule = children.get(key[1:])
-            if rule is None or rule.kind not in _PRIMITIVES:
-                out.append(f"{where}: unknown element {key!r}")
-            continue
         rule = children.get(key)
         if rule is None:
-            out.append(f"{where}: unknown element {key!r}")
+            if key == "resourceType" and path == type_name:
+                continue
+            base = children.get(key[1:]) if key.startswith("_") else None
+            if base is None or base.kind not in _PRIMITIVES:
+                out.append(f"{_at(where)}: unknown element {key!r}")
             continue
-        if rule.many != isinstance(value, list):
-            out.append(f"{where}.{key}: {'must' if rule.many else 'must not'} be an array")
-            continue
-        items = value if rule.many else [value]
-        if rule.many and not items:
-            out.append(f"{where}.{key}: empty array")
-        for i, item in enumerate(items):
-            here = f"{where}.{key}" + (f"[{i}]" if rule.many else "")
-            _item(item, rule, type_name, f"{path}.{key}", here, out, version)
+        if rule.many:
+            if not isinstance(value, list):
+                out.append(f"{_at(where)}.{key}: must be an array")
+            elif not value:
+                out.append(f"{_at(where)}.{key}: empty array")
+            else:
+                for i, item in enumerate(value):
+                    _item(item, rule, type_name, path, key, (where, key, i), out, version)
+        elif isinstance(value, list):
+            out.append(f"{_at(where)}.{key}: must not be an array")
+        else:
+            _item(value, rule, type_name, path, key, (where, key, None), out, version)
     for keys in required:
-        if not any(k in node or f"_{k}" in node for k in keys):
-            out.append(f"{where}: missing required element {keys[0] if len(keys) == 1 else ' or '.join(keys)}")
+        if not any(k in node for k in keys):
+            out.append(f"{_at(where)}: missing required element {' or '.join(keys[:len(keys) // 2])}")
 
 
-def _item(item, rule: Rule, type_name: str, path: str, where: str, out: list[str], version: str):
+def _item(item, rule: Rule, type_name: str, path: str, key: str, where, out: list[str], version: str):
     kind = rule.kind
+    if kind == "string" and isinstance(item, str) and item:
+        return
     if kind in _PRIMITIVES:
         problem = _primitive_issue(kind, item, version)
         if problem:
-            out.append(f"{where}: {problem}")
+            out.append(f"{_at(where)}: {problem}")
         elif rule.binding and kind == "code":
-            check_code(item, None, rule.binding, where, out, version)
+            check_code(item, None, rule.binding, _at(where), out, version)
         return
     if kind == "Resource":
-        out.extend(element_issues(item, version, where))
+        out.extend(element_issues(item, version, _at(where)))
         return
     if rule.binding and isinstance(item, dict):
         codings = [item] if kind == "Coding" else item.get("coding", []) if kind == "CodeableConcept" else []
         for c in codings:
             if isinstance(c, dict) and isinstance(c.get("code"), str):
-                check_code(c["code"], c.get("system"), rule.binding, where, out, version)
+                check_code(c["code"], c.get("system"), rule.binding, _at(where), out, version)
     if rule.ref:
         _walk(item, type_name, rule.ref, where, out, version)
     elif kind in ("BackboneElement", "Element"):
-        _walk(item, type_name, path, where, out, version)
+        _walk(item, type_name, f"{path}.{key}", where, out, version)
     else:
         _walk(item, kind, kind, where, out, version)
 
@@ -181,5 +194,5 @@ def element_issues(resource, version: str = R4, where: str | None = None) -> lis
     if structure_definition(rtype, version) is None or not rtype[:1].isupper():
         return [f"{where or rtype}: unknown resource type {rtype!r}"]
     out: list[str] = []
-    _walk(resource, rtype, rtype, where or rtype, out, version)
+    _walk(resource, rtype, rtype, (None, where or rtype), out, version)
     return out
