@@ -1,10 +1,14 @@
 """Benchmark the FHIR server: req/s and p50/p99 latency of a read and three searches, and server memory.
 
-    python bench/serve.py --studies 100000          # builds (or reuses) /tmp/trialfhir-bench-100000.sqlite
+    python bench/serve.py --studies 100000          # builds (or reuses) /tmp/trialfhir-bench-100000-s<N>.sqlite
+    git archive HEAD | tar -x -C /tmp/base && python bench/serve.py --baseline /tmp/base   # before | after
 
 The database holds a corpus of trials (``--resources FILE.ndjson``, else the test suite's sample trial)
-re-identified into ``--studies`` ResearchStudies with their eligibility Groups; the server is gunicorn
-(gthread) serving ``server:app``; clients are separate processes with keep-alive connections.
+re-identified into ``--studies`` ResearchStudies with their eligibility Groups; it is cached under /tmp keyed
+by the store's schema version, so a schema change rebuilds it and nothing else does. The server is gunicorn
+(gthread) serving ``server:app``; the load comes from ``wrk`` (Debian package) when installed, else from
+Python client processes, over keep-alive connections. ``--baseline SRC`` also serves the same database from
+another source tree (an older commit) and prints both side by side.
 """
 from __future__ import annotations
 
@@ -15,9 +19,11 @@ import multiprocessing
 import os
 import random
 import socket
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from adapter.store.command import load, open_store  # noqa: E402
+from adapter.store.schema import SCHEMA_VERSION  # noqa: E402
 
 STATUSES = ["active", "completed", "closed-to-accrual", "withdrawn", "approved"]
 WORDS = ["breast", "asthma", "cancer", "drug", "pediatric", "hip", "metastatic"]
@@ -63,7 +70,9 @@ def build(db: str, studies: int, trials: list[list[dict]]) -> None:
     if have < studies:
         started = time.time()
         summary = load(store, reidentified(trials, studies))
-        print(f"loaded {summary.total} resources ({summary.created} new) in {time.time() - started:.0f} s")
+        seconds = time.time() - started
+        print(f"loaded {summary.total} resources ({summary.created} new) in {seconds:.0f} s "
+              f"({summary.total / seconds:.0f} resources/s)")
     store.engine.dispose()
 
 
@@ -73,12 +82,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: str, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(source: Path, db: str, workers: int, threads: int) -> tuple[subprocess.Popen, int]:
     port = _free_port()
-    env = {**os.environ, "TRIALFHIR_DB": db}
+    env = {**os.environ, "TRIALFHIR_DB": db, "PYTHONPATH": str(source)}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(workers),
                                "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                               "server:app"], cwd=ROOT, env=env)
+                               "server:app"], cwd=source, env=env)
     for _ in range(200):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -105,7 +114,7 @@ def _client(port: int, paths: list[str], seconds: float, seed: int, out) -> None
     out.put((latencies, errors))
 
 
-def measure(port: int, paths: list[str], clients: int, seconds: float) -> dict:
+def measure_python(port: int, paths: list[str], clients: int, seconds: float) -> dict:
     queue = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=_client, args=(port, paths, seconds, i, queue)) for i in range(clients)]
     for p in procs:
@@ -116,6 +125,33 @@ def measure(port: int, paths: list[str], clients: int, seconds: float) -> dict:
     latencies = sorted(x for lat, _ in results for x in lat)
     return {"req_s": len(latencies) / seconds, "p50_ms": 1000 * statistics.median(latencies),
             "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1], "errors": sum(e for _, e in results)}
+
+
+# wrk picks a random path of the scenario for every request and reports the exact percentiles when done
+_WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+math.randomseed(os.time())
+request = function() return wrk.format("GET", paths[math.random(#paths)]) end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %f %f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def measure_wrk(port: int, paths: list[str], clients: int, seconds: float) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "paths").write_text("\n".join(paths) + "\n")
+        (Path(folder) / "bench.lua").write_text(_WRK_SCRIPT)
+        run = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "-s", f"{folder}/bench.lua",
+                              f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True,
+                             env={**os.environ, "BENCH_PATHS": f"{folder}/paths"})
+    line = next(x for x in run.stdout.splitlines() if x.startswith("BENCH "))
+    requests, micros, p50, p99, errors = line.split()[1:]
+    return {"req_s": int(requests) / (int(micros) / 1e6), "p50_ms": float(p50) / 1000, "p99_ms": float(p99) / 1000,
+            "errors": int(errors)}
 
 
 def server_memory_mb(server: subprocess.Popen) -> float:
@@ -129,17 +165,39 @@ def server_memory_mb(server: subprocess.Popen) -> float:
     return total / 1024
 
 
+def run_scenarios(source: Path, db: str, scenarios: dict, args, measure) -> tuple[dict, float]:
+    """Serve the database from a source tree and measure every scenario; (results, server memory MB)."""
+    server, port = start_server(source, db, args.workers, args.threads)
+    try:
+        results = {}
+        for name, paths in scenarios.items():
+            measure(port, paths, args.clients, 2)  # warm-up
+            results[name] = measure(port, paths, args.clients, args.seconds)
+        return results, server_memory_mb(server)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _cell(r: dict) -> str:
+    return f"{r['req_s']:7.0f} req/s  p50 {r['p50_ms']:6.1f}  p99 {r['p99_ms']:6.1f} ms  err {r['errors']}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=100_000)
     parser.add_argument("--resources", help="NDJSON of converted trials to copy (default: the sample trial)")
-    parser.add_argument("--db", help="database (default /tmp/trialfhir-bench-<studies>.sqlite)")
+    parser.add_argument("--db", help="database (default: /tmp/trialfhir-bench-<studies>[-<corpus>]-s<schema>.sqlite)")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=4)
+    # a gthread worker accepts every pending connection at once: with few, one worker may get them all
+    parser.add_argument("--clients", type=int, default=8, help="keep-alive connections")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--baseline", type=Path, help="another source tree to serve the same database from")
     args = parser.parse_args()
-    db = args.db or f"/tmp/trialfhir-bench-{args.studies}.sqlite"
+    corpus = f"-{Path(args.resources).stem}" if args.resources else ""
+    db = args.db or f"/tmp/trialfhir-bench-{args.studies}{corpus}-s{SCHEMA_VERSION}.sqlite"
     build(db, args.studies, templates(args.resources))
     ids = [f"NCT{n:08d}" for n in range(args.studies)]
     scenarios = {
@@ -148,19 +206,17 @@ def main() -> int:
         "search identifier": [f"/ResearchStudy?identifier=http://clinicaltrials.gov|{i}" for i in ids],
         "search title:contains": [f"/ResearchStudy?title:contains={w}" for w in WORDS],
     }
-    server, port = start_server(db, args.workers, args.threads)
-    try:
-        print(f"{args.studies} studies, {os.cpu_count()} cores, gunicorn {args.workers}x{args.threads} gthread, "
-              f"{args.clients} keep-alive clients, {args.seconds:.0f} s each")
-        for name, paths in scenarios.items():
-            measure(port, paths, args.clients, 1)  # warm-up
-            r = measure(port, paths, args.clients, args.seconds)
-            print(f"{name:24s} {r['req_s']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms"
-                  f"   errors {r['errors']}")
-        print(f"server memory (RSS, all processes): {server_memory_mb(server):.0f} MB")
-    finally:
-        server.terminate()
-        server.wait()
+    use_wrk = args.loader == "wrk" or (args.loader == "auto" and shutil.which("wrk"))
+    measure = measure_wrk if use_wrk else measure_python
+    sources = {"this tree": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    print(f"{args.studies} studies, {os.cpu_count()} cores, gunicorn {args.workers}x{args.threads} gthread, "
+          f"{args.clients} keep-alive connections from {'wrk' if use_wrk else 'Python clients'}, "
+          f"{args.seconds:.0f} s each")
+    measured = {label: run_scenarios(source, db, scenarios, args, measure) for label, source in sources.items()}
+    print(f"{'':24s}" + " | ".join(f"{label:52s}" for label in measured))
+    for name in scenarios:
+        print(f"{name:24s}" + " | ".join(f"{_cell(results[name]):52s}" for results, _ in measured.values()))
+    print(f"{'server memory (RSS)':24s}" + " | ".join(f"{memory:.0f} MB".ljust(52) for _, memory in measured.values()))
     return 0
 
 

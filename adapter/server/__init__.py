@@ -7,6 +7,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from adapter.server.context import STORE_KEY
+from adapter.server.fastread import FastRead
 from adapter.server.http import fhir_response, finish, preflight
 from adapter.server.outcome import FhirError, outcome_for
 
@@ -28,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(config or {})
-    app.extensions[STORE_KEY] = app.config.get("STORE") or open_store(app.config.get("DATABASE"))
+    store = app.extensions[STORE_KEY] = app.config.get("STORE") or open_store(app.config.get("DATABASE"))
     app.url_map.strict_slashes = False
 
     app.before_request(preflight)
@@ -38,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(smart)
     app.register_blueprint(reads)
     app.register_blueprint(writes)
+
+    app.wsgi_app = FastRead(app.wsgi_app, store, reads_public=not app.config.get("AUTH_READS", False))
 
     @app.errorhandler(FhirError)
     def fhir_error(exc: FhirError):

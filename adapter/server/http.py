@@ -17,14 +17,20 @@ GZIP_MIN_BYTES = 1024
 CORS_EXPOSE = "ETag, Location, Content-Location, Last-Modified, X-Progress"
 
 
+VARY = ("Accept", "Accept-Encoding", "Origin")
+
+
 def response_type() -> str:
     """The media type to answer with; 406 when the client accepts no JSON flavour we produce."""
-    fmt = request.args.get("_format")
+    return negotiate(request.args.get("_format"), request.headers.get("Accept"))
+
+
+def negotiate(fmt: str | None, accept: str | None) -> str:
+    """The media type for a ``_format`` parameter and an Accept header; 406 when no JSON flavour is wanted."""
     if fmt is not None:
         if fmt.strip().lower().split(";")[0] not in _JSON_FORMATS:
             raise FhirError(406, f"_format {fmt!r} is not supported; this server speaks {FHIR_JSON}")
         return FHIR_JSON
-    accept = request.headers.get("Accept")
     if not accept:
         return FHIR_JSON
     types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
@@ -93,15 +99,25 @@ def preflight() -> Response | None:
         "Access-Control-Max-Age": "86400"})
 
 
+def cors_headers(origin: str | None) -> dict:
+    return {"Access-Control-Allow-Origin": origin or "*", "Access-Control-Expose-Headers": CORS_EXPOSE}
+
+
+def compressed(data: bytes, accept_encoding: str) -> bytes | None:
+    """The gzip of a body when the client takes gzip and the body is worth compressing, else None."""
+    if "gzip" in accept_encoding and len(data) >= GZIP_MIN_BYTES:
+        return gzip.compress(data, compresslevel=5)
+    return None
+
+
 def finish(response: Response) -> Response:
     """CORS headers on every answer; gzip when the client takes it and the body is worth compressing."""
-    response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
-    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE
-    response.vary.update(("Accept", "Accept-Encoding", "Origin"))
-    if ("gzip" in request.headers.get("Accept-Encoding", "") and not response.direct_passthrough
-            and response.status_code == 200 and "Content-Encoding" not in response.headers):
-        data = response.get_data()
-        if len(data) >= GZIP_MIN_BYTES:
-            response.set_data(gzip.compress(data, compresslevel=5))
+    response.headers.update(cors_headers(request.headers.get("Origin")))
+    response.vary.update(VARY)
+    if (not response.direct_passthrough and response.status_code == 200
+            and "Content-Encoding" not in response.headers):
+        data = compressed(response.get_data(), request.headers.get("Accept-Encoding", ""))
+        if data is not None:
+            response.set_data(data)
             response.headers["Content-Encoding"] = "gzip"
     return response

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request
 
+from adapter.server.auth import authorize
 from adapter.server.bundles import history_bundle, searchset
 from adapter.server.capability import capability_statement
 from adapter.server.context import base_url, get_store, strict_handling
@@ -21,8 +23,10 @@ HISTORY_PARAMS = {"_count", "_since", "_cursor", "_format", "_pretty"}
 
 
 def known_type(resource_type: str) -> str:
+    """The type, once it is one served here and the request may read it (AUTH_READS)."""
     if resource_type not in get_store().registry.by_type:
         raise FhirError(404, f"resource type {resource_type!r} is not served here")
+    authorize("read", resource_type)
     return resource_type
 
 
@@ -109,12 +113,14 @@ def _history(resource_type: str | None, res_id: str | None) -> Response:
         last = versions[-1]
         token = base64.urlsafe_b64encode(json.dumps(
             [last.last_updated, last.type, last.id, last.version]).encode()).decode().rstrip("=")
-        next_url = f"{self_url}?_count={count}&_cursor={token}" + (f"&_since={since}" if since else "")
+        next_url = f"{self_url}?" + urlencode([("_count", count), ("_cursor", token)]
+                                              + ([("_since", since)] if since else []))
     return fhir_response(history_bundle(base_url(), versions, self_url, next_url), media_type=media)
 
 
 @reads.get("/_history")
 def system_history() -> Response:
+    authorize("read", None)
     return _history(None, None)
 
 

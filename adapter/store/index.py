@@ -11,6 +11,8 @@ from adapter.store.values import (HIGHEST, LOWEST, BadValue, age_years, date_ran
 # the parts of HumanName and Address that string search matches
 _STRING_PARTS = ("text", "family", "given", "prefix", "suffix", "line", "city", "district", "state",
                  "postalCode", "country")
+# the display texts of a token (CodeableConcept.text, Coding.display) are string rows under "<code>:text"
+TEXT_SUFFIX = ":text"
 # long strings (descriptions) are cut: the index serves search, not storage, and a btree key has a size limit
 MAX_STRING = 500
 
@@ -39,6 +41,23 @@ def _tokens(value) -> list[tuple]:
     if value.get("value") is not None:
         return [(value.get("system"), str(value["value"]))]
     return []
+
+
+def text_param(code: str) -> str:
+    """The string-index parameter holding the display text of token parameter ``code`` (for ``:text``)."""
+    return code + TEXT_SUFFIX
+
+
+def _token_texts(value) -> list[str]:
+    if not isinstance(value, dict):
+        return []
+    codings = value.get("coding") if isinstance(value.get("coding"), list) else [value]
+    texts = [value.get("text")] + [c.get("display") for c in codings if isinstance(c, dict)]
+    return [t for t in texts if isinstance(t, str) and t]
+
+
+def _string_rows(code: str, texts: list[str]) -> list[tuple]:
+    return [(code, fold(s)[:MAX_STRING], s[:MAX_STRING]) for s in texts]
 
 
 def _strings(value) -> list[str]:
@@ -89,8 +108,9 @@ def index_resource(resource: dict, params: dict[str, SearchParam], resolve: Reso
             try:
                 if param.type == "token":
                     rows.token.extend((code, s, c) for s, c in _tokens(value))
+                    rows.string.extend(_string_rows(text_param(code), _token_texts(value)))
                 elif param.type == "string":
-                    rows.string.extend((code, fold(s)[:MAX_STRING], s[:MAX_STRING]) for s in _strings(value))
+                    rows.string.extend(_string_rows(code, _strings(value)))
                 elif param.type == "date":
                     rows.range.extend((code, lo, hi) for lo, hi in _date(value))
                 elif param.type == "number":

@@ -10,7 +10,7 @@ DEFAULT_COUNT = 20
 MAX_COUNT = 500
 
 MODIFIERS = {
-    "token": {None, "missing", "not"},
+    "token": {None, "missing", "not", "text"},
     "string": {None, "missing", "exact", "contains"},
     "date": {None, "missing"},
     "number": {None, "missing"},
@@ -43,6 +43,8 @@ class Include:
     param: SearchParam | None  # None for ``*``: every reference parameter
     target_type: str | None
     reverse: bool
+    # :iterate (R4; :recurse in earlier versions) applies the include to included resources too
+    iterate: bool = False
 
 
 @dataclass
@@ -65,17 +67,17 @@ def split_values(raw: str) -> list[str]:
     return [v.replace("\\,", ",") for v in _SPLIT.split(raw)]
 
 
-def _include(registry: SearchParamRegistry, raw: str, reverse: bool, base_type: str) -> Include:
+def _include(registry: SearchParamRegistry, raw: str, reverse: bool, base_type: str, iterate: bool) -> Include:
     parts = raw.split(":")
     if len(parts) not in (2, 3) or not registry.params(parts[0]):
         raise BadSearch(f"bad {'_revinclude' if reverse else '_include'} value {raw!r}: use Type:param[:Target]")
     source, code = parts[0], parts[1]
-    if not reverse and source != base_type:
+    if not reverse and not iterate and source != base_type:
         raise BadSearch(f"_include source {source!r} is not the searched type {base_type}")
     param = None if code == "*" else registry.get(source, code)
     if code != "*" and (param is None or param.type != "reference"):
         raise BadSearch(f"{source}:{code} is not a reference search parameter")
-    return Include(source, param, parts[2] if len(parts) == 3 else None, reverse)
+    return Include(source, param, parts[2] if len(parts) == 3 else None, reverse, iterate)
 
 
 def _sort(registry: SearchParamRegistry, resource_type: str, raw: str) -> list[tuple[str, bool]]:
@@ -134,7 +136,8 @@ def _result_param(registry: SearchParamRegistry, query: SearchQuery, code: str, 
     elif code in ("_include", "_revinclude"):
         if modifier not in ("", "iterate", "recurse"):
             raise BadSearch(f"{code}:{modifier} is not supported")
-        query.includes.append(_include(registry, raw, code == "_revinclude", query.resource_type))
+        query.includes.append(_include(registry, raw, code == "_revinclude", query.resource_type,
+                                       modifier in ("iterate", "recurse")))
     elif code == "_total":
         if raw not in TOTAL_VALUES:
             raise BadSearch(f"_total must be one of {sorted(TOTAL_VALUES)}")

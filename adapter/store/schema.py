@@ -5,6 +5,10 @@ from sqlalchemy import (BigInteger, Boolean, Column, Float, ForeignKey, Index, I
                         Text)
 
 metadata = MetaData()
+# bumped when tables, indexes or index contents change (the benchmark keys its cached databases by it)
+SCHEMA_VERSION = 2
+# indexes earlier versions made that are now superseded; dropped when a store opens an old database
+OBSOLETE_INDEXES = ("ix_idx_token_lookup",)
 
 # the current version of every resource; ``pk`` is stable across updates and orders paging
 resources = Table(
@@ -35,17 +39,20 @@ history = Table(
 )
 
 
-def _index_table(name: str, *columns: Column, lookup: tuple[str, ...]) -> Table:
+def _index_table(name: str, *columns: Column, lookup: tuple[str, ...], lookup_name: str = "lookup") -> Table:
+    """An index table; its lookup index is (param, *lookup), with pk last unless ``lookup`` places it."""
     pk = Column("pk", BigInteger().with_variant(Integer, "sqlite"),
                 ForeignKey("resources.pk", ondelete="CASCADE"), nullable=False)
     table = Table(name, metadata, pk, Column("param", String(64), nullable=False), *columns)
-    Index(f"ix_{name}_lookup", table.c.param, *[table.c[c] for c in lookup], table.c.pk)
+    lookup = lookup if "pk" in lookup else (*lookup, "pk")
+    Index(f"ix_{name}_{lookup_name}", table.c.param, *[table.c[c] for c in lookup])
     Index(f"ix_{name}_pk", table.c.pk, table.c.param)
     return table
 
 
+# pk before system: a search for one code reads the matches in pk (page) order and stops at the page size
 idx_token = _index_table("idx_token", Column("system", Text), Column("code", Text),
-                         lookup=("code", "system"))
+                         lookup=("code", "pk", "system"), lookup_name="code")
 idx_string = _index_table("idx_string", Column("folded", Text), Column("exact", Text), lookup=("folded",))
 idx_range = _index_table("idx_range", Column("low", Float), Column("high", Float), lookup=("low", "high"))
 idx_reference = _index_table("idx_reference", Column("target_type", String(64)),

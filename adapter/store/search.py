@@ -1,15 +1,24 @@
-"""Turn a SearchQuery into SQL over the index tables, with keyset (cursor) paging that survives writes."""
+"""Turn a SearchQuery into SQL over the index tables, with keyset (cursor) paging that survives writes.
+
+A page is read in two steps: the keys of the page's rows (pk and sort keys) first, the stored JSON of just
+those rows second, so sorting never carries whole resources along. Without ``_sort`` one clause that can list
+its matches in pk order (one token, reference or uri value; a ``:contains`` through the FTS table) drives the
+query, so the database stops after the page size instead of collecting every match first.
+"""
 from __future__ import annotations
 
 import base64
 import json
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import and_, false, func, not_, or_, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, FromClause
 
+from adapter.store import fulltext
+from adapter.store.index import MAX_STRING, text_param
 from adapter.store.query import BadSearch, Clause, SearchQuery
-from adapter.store.schema import TABLE_OF_TYPE, idx_range, idx_reference, idx_string, idx_token, idx_uri, resources
+from adapter.store.schema import TABLE_OF_TYPE, idx_string, resources
 from adapter.store.values import BadValue, date_range, fold
 
 _PREFIX = re.compile(r"(eq|ne|gt|lt|ge|le|sa|eb|ap)?(.*)", re.DOTALL)
@@ -28,14 +37,14 @@ def _system_variants(system: str) -> list[str]:
     return sorted(out)
 
 
-def _token(value: str) -> ColumnElement:
+def _token(t: FromClause, value: str) -> ColumnElement:
     if "|" not in value:
-        return idx_token.c.code == value
+        return t.c.code == value
     system, _, code = value.partition("|")
     parts = []
     if code:
-        parts.append(idx_token.c.code == code)
-    parts.append(idx_token.c.system.is_(None) if system == "" else idx_token.c.system.in_(_system_variants(system)))
+        parts.append(t.c.code == code)
+    parts.append(t.c.system.is_(None) if system == "" else t.c.system.in_(_system_variants(system)))
     return and_(*parts)
 
 
@@ -43,16 +52,17 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _string(value: str, modifier: str | None, dialect: str) -> ColumnElement:
-    if modifier == "exact":
-        return idx_string.c.exact == value
+def _string(t: FromClause, value: str, modifier: str | None, dialect: str) -> ColumnElement:
     folded = fold(value)
+    if modifier == "exact":
+        # the folded column is indexed; the exact one only confirms
+        return and_(t.c.folded == folded[:MAX_STRING], t.c.exact == value)
     if modifier == "contains":
-        return idx_string.c.folded.like(f"%{_like_escape(folded)}%", escape="\\")
+        return t.c.folded.like(f"%{_like_escape(folded)}%", escape="\\")
     if dialect == "sqlite":
         # a range keeps SQLite on the index, where LIKE would not be (its LIKE is case-insensitive)
-        return and_(idx_string.c.folded >= folded, idx_string.c.folded < folded + "\U0010ffff")
-    return idx_string.c.folded.like(f"{_like_escape(folded)}%", escape="\\")
+        return and_(t.c.folded >= folded, t.c.folded < folded + "\U0010ffff")
+    return t.c.folded.like(f"{_like_escape(folded)}%", escape="\\")
 
 
 def _prefixed(value: str) -> tuple[str, str]:
@@ -60,19 +70,19 @@ def _prefixed(value: str) -> tuple[str, str]:
     return prefix or "eq", rest
 
 
-def _date(value: str) -> ColumnElement:
+def _date(t: FromClause, value: str) -> ColumnElement:
     prefix, text = _prefixed(value)
     try:
         lo, hi = date_range(text)
     except BadValue as exc:
         raise BadSearch(str(exc)) from None
-    low, high = idx_range.c.low, idx_range.c.high
+    low, high = t.c.low, t.c.high
     eq = and_(low >= lo, high <= hi)
     return {"eq": eq, "ne": not_(eq), "gt": high > hi, "lt": low < lo, "ge": high >= lo, "le": low <= hi,
             "sa": low > hi, "eb": high < lo, "ap": and_(low <= hi, high >= lo)}[prefix]
 
 
-def _number(value: str) -> ColumnElement:
+def _number(t: FromClause, value: str) -> ColumnElement:
     """Stored numbers are ranges (a point is low == high): eq means the range includes the value."""
     prefix, text = _prefixed(value)
     try:
@@ -81,52 +91,114 @@ def _number(value: str) -> ColumnElement:
         raise BadSearch(f"not a number: {text!r}") from None
     if v != v or v in (float("inf"), float("-inf")):
         raise BadSearch(f"not a finite number: {text!r}")
-    low, high = idx_range.c.low, idx_range.c.high
+    low, high = t.c.low, t.c.high
     eq = and_(low <= v, high >= v)
     return {"eq": eq, "ap": eq, "ne": not_(eq), "gt": high > v, "lt": low < v, "ge": high >= v,
             "le": low <= v, "sa": low > v, "eb": high < v}[prefix]
 
 
-def _reference(value: str, modifier: str | None, targets: tuple[str, ...]) -> ColumnElement:
+def _reference(t: FromClause, value: str, modifier: str | None, targets: tuple[str, ...]) -> ColumnElement:
     if value.startswith(("http://", "https://", "urn:")):
-        return idx_reference.c.url == value
+        return t.c.url == value
     rtype, _, rid = value.rpartition("/")
     rtype = rtype or modifier or (targets[0] if len(targets) == 1 else None)
-    cond = idx_reference.c.target_id == rid
-    return and_(cond, idx_reference.c.target_type == rtype) if rtype else cond
+    cond = t.c.target_id == rid
+    return and_(cond, t.c.target_type == rtype) if rtype else cond
 
 
-def _value_condition(clause: Clause, value: str, dialect: str) -> ColumnElement:
+def _value_condition(t: FromClause, clause: Clause, value: str, dialect: str) -> ColumnElement:
     kind = clause.param.type
+    if clause.modifier == "text":
+        return _string(t, value, None, dialect)
     if kind == "token":
-        return _token(value)
+        return _token(t, value)
     if kind == "string":
-        return _string(value, clause.modifier, dialect)
+        return _string(t, value, clause.modifier, dialect)
     if kind == "date":
-        return _date(value)
+        return _date(t, value)
     if kind == "number":
-        return _number(value)
+        return _number(t, value)
     if kind == "reference":
-        return _reference(value, clause.modifier, clause.param.target)
-    return idx_uri.c.value == value
+        return _reference(t, value, clause.modifier, clause.param.target)
+    return t.c.value == value
 
 
-def clause_condition(clause: Clause, dialect: str) -> ColumnElement:
+def _table(clause: Clause):
+    """The index table of the clause and the parameter name its rows carry."""
+    if clause.modifier == "text":
+        return idx_string, text_param(clause.param.code)
+    return TABLE_OF_TYPE[clause.param.type], clause.param.code
+
+
+def _uses_fts(clause: Clause, value: str, fts_enabled: bool, dialect: str) -> bool:
+    return (clause.modifier == "contains" and fulltext.uses_table(dialect, fts_enabled)
+            and len(fold(value)) >= fulltext.MIN_TRIGRAM)
+
+
+def _matching_pks(clause: Clause, dialect: str, fts_enabled: bool):
+    """SELECT of the pks (possibly repeated) of resources with a value matching one of the clause's values."""
+    table, param = _table(clause)
+    via_fts = [v for v in clause.values if _uses_fts(clause, v, fts_enabled, dialect)]
+    by_like = [v for v in clause.values if v not in via_fts]
+    parts = [select((fulltext.fts.c.rowid.op(">>")(fulltext.SHIFT)).label("pk")).where(
+        fulltext.fts.c.param == param, fulltext.fts.c.folded.match(fulltext.match_query(fold(v))))
+        for v in via_fts]
+    if by_like:
+        parts.append(select(table.c.pk).where(
+            table.c.param == param, or_(*[_value_condition(table, clause, v, dialect) for v in by_like])))
+    return parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])
+
+
+def clause_condition(clause: Clause, dialect: str, fts_enabled: bool = False) -> ColumnElement:
     """A condition on ``resources.pk`` that holds for resources matching the clause."""
-    table = TABLE_OF_TYPE[clause.param.type]
-    has_param = table.c.param == clause.param.code
     if clause.modifier == "missing":
-        present = resources.c.pk.in_(select(table.c.pk).where(has_param))
+        table, param = _table(clause)
+        present = resources.c.pk.in_(select(table.c.pk).where(table.c.param == param))
         return not_(present) if clause.values[0] == "true" else present
-    matches = or_(*[_value_condition(clause, v, dialect) for v in clause.values])
-    subquery = select(table.c.pk).where(has_param, matches)
-    return not_(resources.c.pk.in_(subquery)) if clause.modifier == "not" else resources.c.pk.in_(subquery)
+    matching = resources.c.pk.in_(_matching_pks(clause, dialect, fts_enabled))
+    return not_(matching) if clause.modifier == "not" else matching
+
+
+@dataclass
+class _Driver:
+    """The clause a search is driven by: index rows whose ``key`` ascends with the resource pk."""
+    source: FromClause
+    pk: ColumnElement
+    key: ColumnElement
+    where: list[ColumnElement]
+    # several rows may name one resource, so rows are grouped by pk
+    repeats: bool
+    slots: int = 1
+
+    def beyond(self, pk: int, ascending: bool) -> ColumnElement:
+        return self.key >= (pk + 1) * self.slots if ascending else self.key < pk * self.slots
+
+
+# made once: an alias builds its column collection, which costs more than the rest of a search's SQL
+_DRIVER_TABLES = {table.name: table.alias("d") for table in TABLE_OF_TYPE.values()}
+_DRIVER_FTS = fulltext.fts.alias("d")
+
+
+def _driver(clause: Clause, dialect: str, fts_enabled: bool) -> _Driver | None:
+    """The clause as a driver when its matches come out of an index in pk order; None when they do not."""
+    if len(clause.values) != 1 or clause.modifier in ("missing", "not", "text"):
+        return None
+    value = clause.values[0]
+    table, param = _table(clause)
+    if _uses_fts(clause, value, fts_enabled, dialect):
+        f = _DRIVER_FTS
+        return _Driver(f, f.c.rowid.op(">>")(fulltext.SHIFT), f.c.rowid,
+                       [f.c.param == param, f.c.folded.match(fulltext.match_query(fold(value)))], False,
+                       fulltext.SLOTS)
+    if clause.param.type not in ("token", "reference", "uri"):
+        return None
+    t = _DRIVER_TABLES[table.name]
+    return _Driver(t, t.c.pk, t.c.pk, [t.c.param == param, _value_condition(t, clause, value, dialect)], True)
 
 
 def _sort_key(code: str, param_type: str, desc: bool) -> ColumnElement:
     table = TABLE_OF_TYPE[param_type]
-    column = {"string": idx_string.c.folded, "token": idx_token.c.code, "uri": idx_uri.c.value,
-              "date": idx_range.c.low, "number": idx_range.c.low}[param_type]
+    column = table.c[{"string": "folded", "token": "code", "uri": "value", "date": "low", "number": "low"}[param_type]]
     agg = func.max(column) if desc else func.min(column)
     key = select(agg).where(table.c.pk == resources.c.pk, table.c.param == code).scalar_subquery()
     return func.coalesce(key, _NO_NUMBER if param_type in ("date", "number") else _NO_TEXT)
@@ -162,29 +234,63 @@ def _beyond(keys: list[tuple[ColumnElement, bool]], values: list, pk: int, pk_as
 class SearchPlan:
     """The SQL of one search: filter, order and the page selected by a cursor."""
 
-    def __init__(self, query: SearchQuery, registry, dialect: str):
+    def __init__(self, query: SearchQuery, registry, dialect: str, fts_enabled: bool = False):
         self.query = query
-        self.filters = [resources.c.type == query.resource_type, resources.c.deleted == false()]
-        self.filters += [clause_condition(c, dialect) for c in query.clauses]
+        self.live = [resources.c.type == query.resource_type, resources.c.deleted == false()]
+        clauses = list(query.clauses)
+        self.driver = None
+        if not query.sort:
+            # equality on a token, reference or uri lists fewest rows per match; contains comes after
+            ranked = sorted(clauses, key=lambda c: c.param.type not in ("token", "reference", "uri"))
+            for clause in ranked:
+                self.driver = _driver(clause, dialect, fts_enabled)
+                if self.driver is not None:
+                    clauses.remove(clause)
+                    break
+        self.filters = [clause_condition(c, dialect, fts_enabled) for c in clauses]
+        self._dialect, self._fts_enabled = dialect, fts_enabled
         params = registry.params(query.resource_type)
         self.keys = [(_sort_key(code, params[code].type, desc), desc) for code, desc in query.sort]
 
     def count_statement(self):
-        return select(func.count()).select_from(resources).where(*self.filters)
+        where = self.live + [clause_condition(c, self._dialect, self._fts_enabled) for c in self.query.clauses]
+        return select(func.count()).select_from(resources).where(*where)
 
     def page_statement(self, limit: int):
         """Rows of the page (one extra to tell whether another follows) and the direction read."""
-        where = list(self.filters)
-        keys = self.keys
-        direction = "next"
+        keys, direction, cursor = self.keys, "next", None
         if self.query.cursor:
             values, pk, direction = decode_cursor(self.query.cursor, len(keys))
             if direction == "prev":
                 # read backwards from the cursor, then the caller reverses the rows
                 keys = [(k, not d) for k, d in keys]
-            where.append(_beyond(keys, values, pk, pk_ascending=direction == "next"))
-        order = [k.desc() if d else k.asc() for k, d in keys]
-        order.append(resources.c.pk.desc() if direction == "prev" else resources.c.pk.asc())
+            cursor = (values, pk)
+        ascending = direction == "next"
+        page = self._driven(limit, ascending, cursor) if self.driver else self._sorted(limit, keys, ascending,
+                                                                                       cursor)
+        order = [page.c[f"k{i}"].desc() if d else page.c[f"k{i}"].asc() for i, (_, d) in enumerate(keys)]
+        order.append(page.c.pk.asc() if ascending else page.c.pk.desc())
         columns = [resources.c.pk, resources.c.type, resources.c.res_id, resources.c.content]
-        columns += [k.label(f"k{i}") for i, (k, _) in enumerate(keys)]
-        return select(*columns).where(*where).order_by(*order).limit(limit), direction
+        columns += [page.c[f"k{i}"] for i in range(len(keys))]
+        stmt = select(*columns).select_from(page.join(resources, resources.c.pk == page.c.pk)).order_by(*order)
+        return stmt, direction
+
+    def _sorted(self, limit: int, keys, ascending: bool, cursor):
+        where = self.live + self.filters
+        if cursor:
+            where.append(_beyond(keys, cursor[0], cursor[1], pk_ascending=ascending))
+        order = [k.desc() if d else k.asc() for k, d in keys]
+        order.append(resources.c.pk.asc() if ascending else resources.c.pk.desc())
+        columns = [resources.c.pk] + [k.label(f"k{i}") for i, (k, _) in enumerate(keys)]
+        return select(*columns).where(*where).order_by(*order).limit(limit).subquery("page")
+
+    def _driven(self, limit: int, ascending: bool, cursor):
+        d = self.driver
+        where = self.live + self.filters + d.where
+        if cursor:
+            where.append(d.beyond(cursor[1], ascending))
+        stmt = (select(d.pk.label("pk")).select_from(d.source.join(resources, resources.c.pk == d.pk))
+                .where(*where))
+        if d.repeats:
+            stmt = stmt.group_by(d.key)
+        return stmt.order_by(d.key.asc() if ascending else d.key.desc()).limit(limit).subquery("page")

@@ -83,6 +83,16 @@ def split_reference(reference: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now_instant() -> str:
-    """The current time as a FHIR instant with millisecond precision."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current time as a FHIR instant with millisecond precision (UTC, the form ``last_updated`` holds)."""
+    return _instant(datetime.now(timezone.utc))
+
+
+def instant_from(text: str) -> str:
+    """The start of a FHIR date/dateTime (any precision or zone) in the form ``last_updated`` is stored in,
+    so the two compare correctly as text."""
+    return _instant(datetime.fromtimestamp(date_range(text)[0], timezone.utc))
