@@ -40,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reads)
     app.register_blueprint(writes)
 
+    if app.config.get("PUBLISH_CONFORMANCE", True):
+        from adapter.server.conformance import publish
+        publish(store)
+
     app.wsgi_app = FastRead(app.wsgi_app, store, reads_public=not app.config.get("AUTH_READS", False))
 
     @app.errorhandler(FhirError)

@@ -18,7 +18,7 @@ PROFILES = Path(__file__).resolve().parents[2] / "profiles"
 INDEXED_TYPES = ("token", "string", "date", "number", "reference", "uri")
 # resource types trialfhir stores and serves
 RESOURCE_TYPES = ("ResearchStudy", "Group", "PlanDefinition", "Organization", "Location", "Practitioner",
-                  "PractitionerRole")
+                  "PractitionerRole", "StructureDefinition", "SearchParameter", "CodeSystem")
 
 
 @dataclass(frozen=True)
