@@ -7,6 +7,7 @@ from ...record import Reference, TrialRecord
 from ..codes import coding, ctgov_display, system_uri, table
 from ..ids import ID_SYSTEM
 from ..urls import CS_STUDY_DESIGN, EXT_REGISTRY_STATUS
+from . import parties
 
 FHIR = "fhir_r4.json"
 NCT_SYSTEM = "http://clinicaltrials.gov"
@@ -147,8 +148,7 @@ def contacts(record: TrialRecord) -> list[dict]:
     out = []
     for person in record.central_contacts:
         detail: dict = {"name": person.name}
-        telecom = [{"system": s, "value": v, "use": "work"} for s, v in (("phone", person.phone),
-                                                                         ("email", person.email)) if v]
+        telecom = parties.telecom(person)
         if telecom:
             detail["telecom"] = telecom
         out.append(detail)
