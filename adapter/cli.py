@@ -131,7 +131,8 @@ def cmd_load(args) -> int:
 
     paths = _existing(args.inputs)
     failures: list[RecordError] = []
-    summary = load(open_store(args.db), _converted_resources(paths, args.fmt, failures, "load", args.fhir_version))
+    summary = load(open_store(args.db, args.fhir_version),
+                   _converted_resources(paths, args.fmt, failures, "load", args.fhir_version))
     print(f"load: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; "
           f"{len(failures)} records failed", file=sys.stderr)
     return EXIT_RECORD_FAILED if failures else EXIT_OK
@@ -155,10 +156,12 @@ def cmd_serve(args) -> int:
             inputs = sorted(SAMPLES.glob("*.json")) + inputs
         if inputs:
             failures: list[RecordError] = []
-            summary = load(open_store(db), _converted_resources(inputs, None, failures, "load", args.fhir_version))
+            summary = load(open_store(db, args.fhir_version),
+                           _converted_resources(inputs, None, failures, "load", args.fhir_version))
             print(f"serve: loaded {summary.total} resources ({len(failures)} records failed)", file=sys.stderr)
-        print(f"serve: FHIR R4 server at http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
-        return serve(db, args.host, args.port)
+        print(f"serve: FHIR {args.fhir_version} server at http://{args.host}:{args.port}/ (Ctrl-C stops)",
+              file=sys.stderr)
+        return serve(db, args.host, args.port, args.fhir_version)
 
 
 def cmd_eligibility(args) -> int:
@@ -227,7 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", help="SQLite path or sqlite:///…, postgresql://… URL "
                                               "(default $TRIALFHIR_DB or ./trialfhir.sqlite)")
     p.add_argument("--from", dest="fmt", metavar="FORMAT", help="force the input format instead of detecting it")
-    p.set_defaults(func=cmd_load, fhir_version=R4)
+    _fhir_version_option(p)
+    p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("serve", help="serve a store over the FHIR R4 REST API "
                                      "(no --db: the bundled sample trials, in a throwaway embedded database)")
@@ -235,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument("--load", nargs="+", metavar="INPUT", help="convert and load these records before serving")
-    p.set_defaults(func=cmd_serve, fhir_version=R4)
+    _fhir_version_option(p)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("validate", help="validate FHIR R4 (or R5) JSON resources, Bundles or NDJSON files")
     p.add_argument("files", nargs="+", metavar="FILE")

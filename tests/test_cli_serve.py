@@ -58,3 +58,34 @@ def test_load_is_idempotent(tmp_path, capsys):
     assert main(["load", *inputs, "--db", db]) == 0
     second = capsys.readouterr().err
     assert "load: 0 created, 0 updated" in second and "0 records failed" in second
+
+
+def test_serve_r5_says_so_and_serves_r5_studies():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "adapter.cli", "serve", "--port", str(port),
+                             "--fhir-version", "5.0.0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                meta = _get(f"{base}/metadata")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.5)
+        assert meta["fhirVersion"] == "5.0.0"
+        study = _get(f"{base}/ResearchStudy/SAMPLE-ONC-2")
+        assert study["status"] == "active" and study["progressStatus"] and study["recruitment"]
+        assert study["meta"]["profile"][0].endswith("/trial-researchstudy")
+        found = _get(f"{base}/ResearchStudy?title:contains=asthma")
+        assert [e["resource"]["id"] for e in found["entry"]] == ["SAMPLE-ASTHMA-1"]
+        group = _get(f"{base}/Group/SAMPLE-ONC-2-eligibility")
+        assert group["membership"] == "definitional"
+        profiles = _get(f"{base}/StructureDefinition?url=http://trialfhir.org/fhir/StructureDefinition/"
+                        "trial-researchstudy")
+        assert profiles["entry"][0]["resource"]["fhirVersion"] == "5.0.0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -29,7 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(config or {})
-    store = app.extensions[STORE_KEY] = app.config.get("STORE") or open_store(app.config.get("DATABASE"))
+    store = app.extensions[STORE_KEY] = app.config.get("STORE") or open_store(
+        app.config.get("DATABASE"), app.config.get("FHIR_VERSION", "4.0.1"))
     app.url_map.strict_slashes = False
 
     app.before_request(preflight)

@@ -53,6 +53,6 @@ def capability_statement(base: str, registry: SearchParamRegistry, token_endpoin
         "publisher": "trialfhir", "kind": "instance",
         "software": {"name": "trialfhir"},
         "implementation": {"description": "trialfhir clinical-trial FHIR server", "url": base},
-        "fhirVersion": "4.0.1", "format": FORMATS,
+        "fhirVersion": registry.version, "format": FORMATS,
         "rest": [rest],
     }

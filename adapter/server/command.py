@@ -15,6 +15,7 @@ def run(app: Flask, host: str, port: int) -> int:
     return EXIT_OK
 
 
-def serve(db_url: str | None, host: str = "127.0.0.1", port: int = 8080) -> int:
-    """Serve the store at ``db_url`` (None: the embedded default, $TRIALFHIR_DB or ./trialfhir.sqlite)."""
-    return run(create_app({"STORE": open_store(db_url)}), host, port)
+def serve(db_url: str | None, host: str = "127.0.0.1", port: int = 8080, fhir_version: str = "4.0.1") -> int:
+    """Serve the store at ``db_url`` (None: the embedded default, $TRIALFHIR_DB or ./trialfhir.sqlite) as a
+    FHIR server of ``fhir_version`` (4.0.1 or 5.0.0)."""
+    return run(create_app({"STORE": open_store(db_url, fhir_version)}), host, port)

