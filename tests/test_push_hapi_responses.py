@@ -543,3 +543,16 @@ def test_unreadable_fhir_file_is_reported_and_the_rest_pushed(hapi, ndjson, tmp_
     assert run([bad, ndjson(1)]) == 1
     err = capsys.readouterr().err
     assert "bad.ndjson: not a FHIR Bundle or NDJSON we can push" in err and "1 pushed" in err
+
+
+def test_r5_records_go_to_an_r5_server(rsps, capsys):
+    from conftest import CTGOV
+    hapi = FakeHapi(rsps, version="5.0.0")
+    assert run(CTGOV / "api_v2_json" / "NCT00080808.json", fhir_version="5.0.0") == 0
+    study = next(r for k, r in hapi.store.items() if k.startswith("ResearchStudy/"))
+    assert study["progressStatus"] and study["recruitment"]["eligibility"]["reference"] in hapi.store
+    assert "0 failed" in capsys.readouterr().err
+    # and an R4 server refuses R5 content
+    FakeHapi(rsps)
+    with pytest.raises(ServerMismatch, match=r"we push FHIR 5\.0"):
+        run(CTGOV / "api_v2_json" / "NCT00080808.json", fhir_version="5.0.0")
