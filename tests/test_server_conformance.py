@@ -3,6 +3,7 @@ import json
 
 from adapter.server import create_app
 from adapter.store.command import open_store
+from adapter.validate import issues
 
 
 def _get(client, url):
@@ -21,6 +22,7 @@ def test_profiles_and_search_parameters_are_served(tmp_path):
     code_system = _get(client, "/CodeSystem?url=http://trialfhir.org/fhir/CodeSystem/ctgov-study-design")
     assert code_system["entry"][0]["resource"]["content"] == "complete"
     meta = _get(client, "/metadata")
+    assert issues(meta, thorough=True) == []
     served = {r["type"] for r in meta["rest"][0]["resource"]}
     assert {"StructureDefinition", "SearchParameter", "CodeSystem"} <= served
     # publishing again at the next start-up changes nothing
