@@ -130,15 +130,25 @@ def _index(measurable: bool) -> dict[tuple[str, ...], tuple[str, bool]]:
     return index
 
 
+@cache
+def _starts(measurable: bool) -> dict[str, int]:
+    """First token of every term -> the most tokens a term starting with it has (most words start none)."""
+    out: dict[str, int] = {}
+    for toks in _index(measurable):
+        out[toks[0]] = max(out.get(toks[0], 0), len(toks))
+    return out
+
+
 def find_mentions(low: str, measurable: bool) -> list[Mention]:
     """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text."""
-    index, table = _index(measurable), concepts()
+    index, table, starts = _index(measurable), concepts(), _starts(measurable)
     toks = tokens(low)
     words = [m.group(0) for m in toks]
     out, i = [], 0
     while i < len(toks):
         hit = None
-        for n in range(min(MAX_TERM_TOKENS, len(toks) - i), 0, -1):
+        longest = starts.get(words[i], 0)
+        for n in range(min(longest, len(toks) - i), 0, -1):
             found = index.get(tuple(words[i:i + n]))
             if found:
                 hit = (n, found)
