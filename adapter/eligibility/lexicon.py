@@ -146,8 +146,11 @@ def find_mentions(low: str, measurable: bool) -> list[Mention]:
     words = [m.group(0) for m in toks]
     out, i = [], 0
     while i < len(toks):
+        longest = starts.get(words[i])
+        if longest is None:
+            i += 1
+            continue
         hit = None
-        longest = starts.get(words[i], 0)
         for n in range(min(longest, len(toks) - i), 0, -1):
             found = index.get(tuple(words[i:i + n]))
             if found:
