@@ -66,18 +66,20 @@ def _written(result: WriteResult) -> Response:
     return fhir_response(stored.content, status, headers)
 
 
-def _check_type(resource_type: str, body: dict) -> None:
+def _authorized_body(resource_type: str) -> dict:
+    """The request's resource, once the caller may write this type, the type is served and the body is one."""
+    authorize("write", resource_type)
+    body = _body()
     if resource_type not in get_store().registry.by_type:
         raise FhirError(404, f"resource type {resource_type!r} is not served here")
     if body["resourceType"] != resource_type:
         raise FhirError(400, f"the body is a {body['resourceType']}, not a {resource_type}")
+    return body
 
 
 @writes.put("/<resource_type>/<res_id>")
 def update(resource_type: str, res_id: str) -> Response:
-    authorize("write", resource_type)
-    body = _body()
-    _check_type(resource_type, body)
+    body = _authorized_body(resource_type)
     if body.get("id") != res_id:
         raise FhirError(400, f"the body's id {body.get('id')!r} is not the id in the URL {res_id!r}")
     return _written(_store_write(body, _if_match()))
@@ -85,9 +87,7 @@ def update(resource_type: str, res_id: str) -> Response:
 
 @writes.put("/<resource_type>")
 def conditional_update(resource_type: str) -> Response:
-    authorize("write", resource_type)
-    body = _body()
-    _check_type(resource_type, body)
+    body = _authorized_body(resource_type)
     found = match_one(resource_type, request.query_string.decode(), "conditional update")
     if found:
         if body.get("id") not in (None, found):
@@ -100,9 +100,7 @@ def conditional_update(resource_type: str) -> Response:
 
 @writes.post("/<resource_type>")
 def create(resource_type: str) -> Response:
-    authorize("write", resource_type)
-    body = _body()
-    _check_type(resource_type, body)
+    body = _authorized_body(resource_type)
     condition = request.headers.get("If-None-Exist")
     if condition:
         found = match_one(resource_type, condition.lstrip("?"), "If-None-Exist")
