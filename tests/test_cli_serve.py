@@ -1,6 +1,7 @@
 """`trialfhir load` and `trialfhir serve`: the README's main job, run as a user would."""
 import json
 import socket
+from contextlib import contextmanager
 import subprocess
 import sys
 import time
@@ -21,13 +22,15 @@ def _get(url: str) -> dict:
         return json.load(r)
 
 
-def test_serve_with_no_arguments_serves_the_bundled_samples():
+@contextmanager
+def _serving(*options: str, startup_seconds: float):
+    """`trialfhir serve` in a child process on a free port: yields its base URL and /metadata once it answers."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "adapter.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "adapter.cli", "serve", "--port", str(port), *options],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + startup_seconds
         while True:
             try:
                 meta = _get(f"{base}/metadata")
@@ -36,6 +39,14 @@ def test_serve_with_no_arguments_serves_the_bundled_samples():
                 assert proc.poll() is None, proc.stdout.read()
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.3)
+        yield base, meta
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_with_no_arguments_serves_the_bundled_samples():
+    with _serving(startup_seconds=60) as (base, meta):
         assert meta["resourceType"] == "CapabilityStatement" and meta["fhirVersion"].startswith("4.0")
         found = _get(f"{base}/ResearchStudy?_total=accurate")
         assert sorted(e["resource"]["id"] for e in found["entry"]) == [
@@ -44,9 +55,6 @@ def test_serve_with_no_arguments_serves_the_bundled_samples():
         assert sorted(e["resource"]["id"] for e in adults["entry"]) == ["SAMPLE-ASTHMA-1", "SAMPLE-ONC-2"]
         group = _get(f"{base}/Group/SAMPLE-ONC-2-eligibility")
         assert any(c.get("valueQuantity", {}).get("value") == 100000 for c in group["characteristic"])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_load_is_idempotent(tmp_path, capsys):
@@ -61,20 +69,7 @@ def test_load_is_idempotent(tmp_path, capsys):
 
 
 def test_serve_r5_says_so_and_serves_r5_studies():
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "adapter.cli", "serve", "--port", str(port),
-                             "--fhir-version", "5.0.0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                meta = _get(f"{base}/metadata")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.5)
+    with _serving("--fhir-version", "5.0.0", startup_seconds=120) as (base, meta):
         assert meta["fhirVersion"] == "5.0.0"
         study = _get(f"{base}/ResearchStudy/SAMPLE-ONC-2")
         assert study["status"] == "active" and study["progressStatus"] and study["recruitment"]
@@ -86,6 +81,3 @@ def test_serve_r5_says_so_and_serves_r5_studies():
         profiles = _get(f"{base}/StructureDefinition?url=http://trialfhir.org/fhir/StructureDefinition/"
                         "trial-researchstudy")
         assert profiles["entry"][0]["resource"]["fhirVersion"] == "5.0.0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
