@@ -13,7 +13,7 @@ from functools import cache
 
 from .definitions import structure_definition
 from .packages import R4
-from .terminology import check_code
+from .terminology import check_code, elements_by_path
 
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
@@ -44,18 +44,12 @@ def _kind(type_entry: dict) -> str:
 
 
 @cache
-def _elements(type_name: str, version: str) -> dict[str, dict]:
-    sd = structure_definition(type_name, version)
-    return {e["path"]: e for e in sd["snapshot"]["element"]} if sd else {}
-
-
-@cache
 def rules(type_name: str, path: str, version: str = R4) -> tuple[dict[str, Rule], tuple[tuple[str, ...], ...]]:
     """JSON key -> Rule for the children of ``path``, and the keys of each required child (any one will do)."""
     children: dict[str, Rule] = {}
     required: list[tuple[str, ...]] = []
     prefix = path + "."
-    for full, el in _elements(type_name, version).items():
+    for full, el in elements_by_path(type_name, version).items():
         if not full.startswith(prefix) or "." in full[len(prefix):]:
             continue
         name = full[len(prefix):]

@@ -12,7 +12,8 @@ _PRIMITIVES = {"boolean", "integer", "string", "decimal", "uri", "url", "canonic
 
 
 @cache
-def _elements(type_name: str, version: str) -> dict[str, dict]:
+def elements_by_path(type_name: str, version: str) -> dict[str, dict]:
+    """A type's snapshot element definitions by path (empty for a type the package does not define)."""
     sd = structure_definition(type_name, version)
     if sd is None:
         return {}
@@ -60,7 +61,7 @@ def _children(type_name: str, path: str, version: str) -> dict[str, tuple[dict, 
     """JSON key -> (element definition, data type chosen by a value[x] key) for the elements under ``path``."""
     out: dict[str, tuple[dict, str | None]] = {}
     prefix = path + "."
-    for candidate, definition in _elements(type_name, version).items():
+    for candidate, definition in elements_by_path(type_name, version).items():
         if not candidate.startswith(prefix) or "." in candidate[len(prefix):]:
             continue
         name = candidate[len(prefix):]
