@@ -1,23 +1,20 @@
 """Trim resources for _summary and _elements, using the summary flags of the official StructureDefinitions."""
 from __future__ import annotations
 
-import json
-import tarfile
 from functools import lru_cache
 
-from adapter.store.searchparams import core_package
+from adapter.server.context import get_store
+from adapter.validate.definitions import structure_definition
 
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
 _ALWAYS = {"resourceType", "id", "meta"}
 
 
 @lru_cache(maxsize=64)
-def element_flags(resource_type: str) -> tuple[frozenset, frozenset]:
+def element_flags(resource_type: str, version: str) -> tuple[frozenset, frozenset]:
     """(summary elements, mandatory elements): top-level names as they appear in JSON (value[x] expanded)."""
-    try:
-        with tarfile.open(core_package()) as tar:
-            definition = json.load(tar.extractfile(f"package/StructureDefinition-{resource_type}.json"))
-    except KeyError:
+    definition = structure_definition(resource_type, version) if resource_type else None
+    if definition is None:
         return frozenset(), frozenset()
     summary, mandatory = set(), set()
     for element in definition["snapshot"]["element"]:
@@ -47,7 +44,7 @@ def shape(resource: dict, summary: str | None, elements: list[str] | None) -> di
     """The resource as _summary (true/text/data) and _elements ask; unchanged when neither is given."""
     if summary in (None, "false", "count") and not elements:
         return resource
-    summary_names, mandatory = element_flags(resource.get("resourceType", ""))
+    summary_names, mandatory = element_flags(resource.get("resourceType", ""), get_store().registry.version)
     if summary == "true":
         return _subsetted(resource, lambda k: k in summary_names)
     if summary == "text":

