@@ -47,5 +47,6 @@ def test_search_never_500(client, params, resource_type):
 def test_raw_paths_and_queries_never_500(client, raw):
     response = client.get("/ResearchStudy?" + raw)
     assert response.status_code < 500, response.get_data(as_text=True)
-    response = client.get("/" + quote(raw, safe="/?&=:$"))
+    # "//x" would be read by the test client itself as a host name, never reaching the server
+    response = client.get("/" + quote(raw.lstrip("/"), safe="/?&=:$"))
     assert response.status_code < 500, response.get_data(as_text=True)
