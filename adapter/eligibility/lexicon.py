@@ -39,8 +39,10 @@ class Mention:
     value_only: bool = False
 
 
-def tokens(text: str) -> list[re.Match]:
-    return list(_TOKEN.finditer(text))
+def tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The words of a text and where each one is."""
+    found = list(_TOKEN.finditer(text))
+    return [m.group() for m in found], [m.span() for m in found]
 
 
 def _variants(term: str) -> set[str]:
@@ -139,30 +141,25 @@ def _starts(measurable: bool) -> dict[str, int]:
     return out
 
 
-def find_mentions(low: str, measurable: bool) -> list[Mention]:
-    """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text."""
+def find_mentions(low: str, words: list[str], spans: list[tuple[int, int]], measurable: bool) -> list[Mention]:
+    """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text, given
+    its ``tokens``."""
     index, table, starts = _index(measurable), concepts(), _starts(measurable)
-    toks = tokens(low)
-    words = [m.group(0) for m in toks]
-    out, i = [], 0
-    while i < len(toks):
-        longest = starts.get(words[i])
-        if longest is None:
-            i += 1
+    out: list[Mention] = []
+    after_last = 0
+    for i in [i for i, w in enumerate(words) if w in starts]:
+        if i < after_last:
             continue
-        hit = None
-        for n in range(min(longest, len(toks) - i), 0, -1):
+        for n in range(min(starts[words[i]], len(words) - i), 0, -1):
             found = index.get(tuple(words[i:i + n]))
             if found:
-                hit = (n, found)
                 break
-        if hit is None:
-            i += 1
+        else:
             continue
-        n, (cid, value_only) = hit
-        start, end = toks[i].start(), toks[i + n - 1].end()
+        cid, value_only = found
+        start, end = spans[i][0], spans[i + n - 1][1]
         out.append(Mention(table[cid], start, end, low[start:end], value_only))
-        i += n
+        after_last = i + n
     return _merge_ratios(out, low) if measurable else out
 
 

@@ -35,6 +35,8 @@ def _fact(ctx: Context, mention, op, value=None, low=None, high=None) -> Fact:
 
 
 def read(ctx: Context) -> list[Fact]:
+    if not any(m.concept.kind == "score" for m in ctx.measurable):
+        return []
     facts = []
     for rx, roman in ((_ROMAN_RX, True), (_DIGIT_LIST, False)):
         for m in rx.finditer(ctx.low):

@@ -100,8 +100,8 @@ _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>=~|^])")
 
 def unescape_markdown(text: str | None) -> str | None:
     r"""Undo ClinicalTrials.gov's markdown escaping (``\>=`` -> ``>=``, ``\<`` -> ``<``)."""
-    if text is None:
-        return None
+    if text is None or "\\" not in text:
+        return text
     return _MD_ESCAPE.sub(r"\1", text)
 
 

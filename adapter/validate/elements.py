@@ -1,19 +1,19 @@
 """Validate a resource in one pass against the official StructureDefinitions: element names, JSON shapes,
 cardinality, primitive formats (the spec's own regexes) and codes in required bindings.
 
-Rules are compiled once per (type, path) from the snapshots, so checking costs a few dictionary lookups an
-element. ``trialfhir convert`` validates every resource with this; ``trialfhir validate`` adds fhirclient's
-strict models as a second, independent opinion.
+The snapshots are compiled once into a Shape per (type, path): each JSON key's Rule knows its check and, for a
+complex element, the Shape of its children, so checking costs a dictionary lookup and a call an element.
+``trialfhir convert`` validates every resource with this; ``trialfhir validate`` adds fhirclient's strict
+models as a second, independent opinion.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from .definitions import structure_definition
 from .packages import R4
-from .terminology import check_code, elements_by_path
+from .terminology import code_allowed, code_issue, elements_by_path
 
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
@@ -24,14 +24,29 @@ _PRIMITIVES = {"boolean", "integer", "string", "decimal", "uri", "url", "canonic
                "xhtml"}
 
 
-@dataclass(frozen=True)
+class Shape:
+    """What one JSON object may hold: a Rule per key, and the keys of each required child (any one will do)."""
+    __slots__ = ("children", "required", "resource")
+
+    def __init__(self, children: dict[str, Rule], required: tuple[tuple[str, ...], ...], resource: bool):
+        self.children, self.required, self.resource = children, required, resource
+
+
 class Rule:
-    """What one JSON key may hold: its data type, whether it is an array, and its required binding."""
-    kind: str
-    many: bool
-    # for a contentReference ("#PlanDefinition.action"): the path whose rules apply
-    ref: str | None = None
-    binding: str | None = None
+    """What one JSON key may hold: its data type, whether it is an array, its required binding, and for a
+    complex type where to find the rules of its children."""
+    __slots__ = ("kind", "many", "binding", "version", "pattern", "_target", "_shape")
+
+    def __init__(self, kind: str, many: bool, binding: str | None, target: tuple[str, str] | None, version: str):
+        self.kind, self.many, self.binding, self.version = kind, many, binding, version
+        self.pattern = _pattern(kind, version) if kind in _PRIMITIVES else None
+        self._target, self._shape = target, None
+
+    def shape(self) -> Shape:
+        # resolved on first use: data types refer to each other in cycles (Identifier -> Reference -> Identifier)
+        if self._shape is None:
+            self._shape = shape(*self._target, self.version)
+        return self._shape
 
 
 def _kind(type_entry: dict) -> str:
@@ -43,9 +58,20 @@ def _kind(type_entry: dict) -> str:
     return code
 
 
+def _target(type_name: str, path: str, kind: str, ref: str | None) -> tuple[str, str] | None:
+    """(type, path) whose children are the rules inside an element of this kind."""
+    if ref:
+        return type_name, ref
+    if kind in ("BackboneElement", "Element"):
+        return type_name, path
+    if kind in _PRIMITIVES or kind == "Resource":
+        return None
+    return kind, kind
+
+
 @cache
-def rules(type_name: str, path: str, version: str = R4) -> tuple[dict[str, Rule], tuple[tuple[str, ...], ...]]:
-    """JSON key -> Rule for the children of ``path``, and the keys of each required child (any one will do)."""
+def shape(type_name: str, path: str, version: str = R4) -> Shape:
+    """The compiled rules for the children of ``path`` in ``type_name``."""
     children: dict[str, Rule] = {}
     required: list[tuple[str, ...]] = []
     prefix = path + "."
@@ -59,22 +85,25 @@ def rules(type_name: str, path: str, version: str = R4) -> tuple[dict[str, Rule]
         if el.get("max") == "0":
             continue
         if "contentReference" in el:
-            children[name] = Rule("BackboneElement", many, el["contentReference"].lstrip("#"), vs)
+            ref = el["contentReference"].lstrip("#")
+            children[name] = Rule("BackboneElement", many, vs, _target(type_name, full, "BackboneElement", ref),
+                                  version)
             keys = (name,)
         elif name.endswith("[x]"):
             keys = ()
             for t in el.get("type", []):
                 kind = _kind(t)
                 key = name[:-3] + kind[0].upper() + kind[1:]
-                children[key] = Rule(kind, many, None, vs)
+                children[key] = Rule(kind, many, vs, _target(type_name, full, kind, None), version)
                 keys += (key,)
         else:
-            children[name] = Rule(_kind(el["type"][0]) if el.get("type") else "BackboneElement", many, None, vs)
+            kind = _kind(el["type"][0]) if el.get("type") else "BackboneElement"
+            children[name] = Rule(kind, many, vs, _target(type_name, full, kind, None), version)
             keys = (name,)
         if el.get("min", 0) >= 1:
             # a primitive may be present only as its "_name" extension sibling
             required.append(keys + tuple(f"_{k}" for k in keys))
-    return children, tuple(required)
+    return Shape(children, tuple(required), path == type_name)
 
 
 @cache
@@ -91,7 +120,8 @@ def _pattern(kind: str, version: str) -> re.Pattern | None:
     return None
 
 
-def _primitive_issue(kind: str, value, version: str) -> str | None:
+def _primitive_issue(rule: Rule, value) -> str | None:
+    kind = rule.kind
     if kind == "boolean":
         return None if isinstance(value, bool) else "not a boolean"
     if kind in _INTEGERS:
@@ -106,8 +136,7 @@ def _primitive_issue(kind: str, value, version: str) -> str | None:
     if kind in ("string", "markdown"):
         # the spec's pattern for these, [ \r\n\t\S]+, asks only that they are not empty
         return None if value else f"empty {kind}"
-    pattern = _pattern(kind, version)
-    if pattern is not None and not pattern.fullmatch(value):
+    if rule.pattern is not None and not rule.pattern.fullmatch(value):
         return f"{value[:60]!r} is not a valid {kind}"
     return None
 
@@ -122,15 +151,15 @@ def _at(where) -> str:
     return "".join(reversed(parts))
 
 
-def _walk(node, type_name: str, path: str, where, out: list[str], version: str):
+def _walk(node, shape: Shape, where, out: list[str]):
     if not isinstance(node, dict):
         out.append(f"{_at(where)}: expected an object")
         return
-    children, required = rules(type_name, path, version)
+    children = shape.children
     for key, value in node.items():
         rule = children.get(key)
         if rule is None:
-            if key == "resourceType" and path == type_name:
+            if key == "resourceType" and shape.resource:
                 continue
             base = children.get(key[1:]) if key.startswith("_") else None
             if base is None or base.kind not in _PRIMITIVES:
@@ -142,42 +171,41 @@ def _walk(node, type_name: str, path: str, where, out: list[str], version: str):
             elif not value:
                 out.append(f"{_at(where)}.{key}: empty array")
             else:
+                plain = rule.kind == "string"
                 for i, item in enumerate(value):
-                    _item(item, rule, type_name, path, key, (where, key, i), out, version)
+                    if not (plain and item.__class__ is str and item):
+                        _item(item, rule, (where, key, i), out)
         elif isinstance(value, list):
             out.append(f"{_at(where)}.{key}: must not be an array")
+        elif not (rule.kind == "string" and value.__class__ is str and value):
+            _item(value, rule, (where, key, None), out)
+    for keys in shape.required:
+        for k in keys:
+            if k in node:
+                break
         else:
-            _item(value, rule, type_name, path, key, (where, key, None), out, version)
-    for keys in required:
-        if not any(k in node for k in keys):
             out.append(f"{_at(where)}: missing required element {' or '.join(keys[:len(keys) // 2])}")
 
 
-def _item(item, rule: Rule, type_name: str, path: str, key: str, where, out: list[str], version: str):
+def _item(item, rule: Rule, where, out: list[str]):
     kind = rule.kind
-    if kind == "string" and isinstance(item, str) and item:
-        return
     if kind in _PRIMITIVES:
-        problem = _primitive_issue(kind, item, version)
+        problem = _primitive_issue(rule, item)
         if problem:
             out.append(f"{_at(where)}: {problem}")
-        elif rule.binding and kind == "code":
-            check_code(item, None, rule.binding, _at(where), out, version)
+        elif rule.binding and kind == "code" and not code_allowed(item, None, rule.binding, rule.version):
+            out.append(code_issue(item, rule.binding, _at(where)))
         return
     if kind == "Resource":
-        out.extend(element_issues(item, version, _at(where)))
+        out.extend(element_issues(item, rule.version, _at(where)))
         return
     if rule.binding and isinstance(item, dict):
         codings = [item] if kind == "Coding" else item.get("coding", []) if kind == "CodeableConcept" else []
         for c in codings:
-            if isinstance(c, dict) and isinstance(c.get("code"), str):
-                check_code(c["code"], c.get("system"), rule.binding, _at(where), out, version)
-    if rule.ref:
-        _walk(item, type_name, rule.ref, where, out, version)
-    elif kind in ("BackboneElement", "Element"):
-        _walk(item, type_name, f"{path}.{key}", where, out, version)
-    else:
-        _walk(item, kind, kind, where, out, version)
+            if (isinstance(c, dict) and isinstance(c.get("code"), str)
+                    and not code_allowed(c["code"], c.get("system"), rule.binding, rule.version)):
+                out.append(code_issue(c["code"], rule.binding, _at(where)))
+    _walk(item, rule._shape or rule.shape(), where, out)
 
 
 def element_issues(resource, version: str = R4, where: str | None = None) -> list[str]:
@@ -188,5 +216,5 @@ def element_issues(resource, version: str = R4, where: str | None = None) -> lis
     if structure_definition(rtype, version) is None or not rtype[:1].isupper():
         return [f"{where or rtype}: unknown resource type {rtype!r}"]
     out: list[str] = []
-    _walk(resource, rtype, rtype, (None, where or rtype), out, version)
+    _walk(resource, shape(rtype, rtype, version), (None, where or rtype), out)
     return out

@@ -101,16 +101,34 @@ def _has_binding(type_name: str, path: str, version: str) -> bool:
         _IN_PROGRESS.discard(key)
 
 
-def check_code(value, system: str | None, valueset: str, where: str, out: list[str], version: str):
-    allowed = allowed_codes(valueset, version)
+@cache
+def _systems(url: str, version: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The code systems of a value set, and its codes whatever their system."""
+    allowed = allowed_codes(url, version)
     if allowed is None:
-        return
+        return None
+    return frozenset(s for s, _ in allowed), frozenset(c for _, c in allowed)
+
+
+def code_allowed(value: str, system: str | None, valueset: str, version: str) -> bool:
+    """Whether a code may stand in a required binding (True when the value set cannot be expanded here, or the
+    coding is from a code system the value set does not use)."""
+    known = _systems(valueset, version)
+    if known is None:
+        return True
+    systems, codes = known
     if system is None:
-        ok = any(code == value for _, code in allowed)
-    else:
-        ok = (system, value) in allowed or system not in {s for s, _ in allowed}
-    if not ok:
-        out.append(f"{where}: code {value!r} is not in required value set {valueset.split('|')[0]}")
+        return value in codes
+    return system not in systems or (system, value) in allowed_codes(valueset, version)
+
+
+def code_issue(value: str, valueset: str, where: str) -> str:
+    return f"{where}: code {value!r} is not in required value set {valueset.split('|')[0]}"
+
+
+def check_code(value, system: str | None, valueset: str, where: str, out: list[str], version: str):
+    if not code_allowed(value, system, valueset, version):
+        out.append(code_issue(value, valueset, where))
 
 
 def _walk(node: dict, type_name: str, path: str, where: str, out: list[str], version: str):
