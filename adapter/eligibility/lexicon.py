@@ -181,7 +181,8 @@ def units() -> list[tuple[str, str, str]]:
     for code, spec in raw["units"].items():
         for alias in spec["aliases"] + [code.lower()]:
             out.append((alias.lower(), code, spec.get("kind", "measure")))
-    return sorted(set(out), key=lambda a: -len(a[0]))
+    # longest first so "mg/dl" wins over "mg"; then by name, so the order is the same in every process
+    return sorted(set(out), key=lambda a: (-len(a[0]), a))
 
 
 @cache

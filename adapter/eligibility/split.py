@@ -22,10 +22,11 @@ _BULLET = re.compile(
     r"^(?P<indent>[ \t]*)(?P<marker>[-*\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u00b7\u2023\u2043+>]|\d{1,3}[.)](?!\d)|"
     r"\(\d{1,3}\)|[a-zA-Z][.)](?=\s)|\([a-zA-Z]\)|(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s)|\([ivx]{1,4}\)|"
     r"[\u2460-\u2473\u2776-\u277f])\s*")
-# items inside one line: "; - next", "; 2. next", "(2)next", "; ?Next" (a lost symbol used as a bullet), "②next"
-_INLINE_ITEM = re.compile(
-    r"(?:(?<=[;.:])|(?<=[;.:]\s))\s*(?=-\s+\S|\d{1,2}\.\s*[A-Za-z]|\(\d{1,2}\)\s*\S|\?[A-Z]|[\u2460-\u2473])"
-    r"|(?<=\S)\s*(?=[\u2460-\u2473])")
+# items inside one line: "; - next", "; 2. next", "(2)next", "; ?Next" (a lost symbol used as a bullet), "②next";
+# an item starts right after the stop (the pattern starts with the stop so the regex engine can skip to one)
+_INLINE_ITEM = re.compile(r"[;.:]\s*(?=-\s+\S|\d{1,2}\.\s*[A-Za-z]|\(\d{1,2}\)\s*\S|\?[A-Z]|[\u2460-\u2473])")
+_CIRCLED = re.compile(r"[\u2460-\u2473]")
+_BEFORE_CIRCLED = re.compile(r"(?<=\S)\s*(?=[\u2460-\u2473])")
 
 
 @dataclass
@@ -75,7 +76,10 @@ def _lines(text: str) -> list[str]:
 
 def _inline_items(body: str) -> list[tuple[str, str]]:
     """(kind, text) pieces of a line that holds several items."""
-    cuts = [m.start() for m in _INLINE_ITEM.finditer(body) if m.start() > 0]
+    cuts = {m.start() + 1 for m in _INLINE_ITEM.finditer(body)}
+    if _CIRCLED.search(body):
+        cuts.update(m.start() for m in _BEFORE_CIRCLED.finditer(body) if m.start() > 0)
+    cuts = sorted(cuts)
     if not cuts:
         return [("", body)]
     pieces, prev = [], 0

@@ -45,22 +45,28 @@ _DAILY = re.compile(r"\b(?:daily|per\s+day|a\s+day|each\s+day|every\s+day|/d(?:a
 _FOR_COUNT = re.compile(rf"\bfor\s+{_N}\s+times\b|\b{_N}\s+times\s+in\s+total\b|\ba\s+total\s+of\s+(\d+)\s+"
                         r"(?:injections|doses|infusions|administrations)\b", re.I)
 _FOR_DURATION = re.compile(rf"\bfor\s+{_N}\s+{_U}\b", re.I)
+# every dose pattern above needs one of these words: text with none of them states no schedule
+_DOSE_WORDS = ("day", "daily", "week", "month", "every", "alternate", "consecutive", "/d")
 
 
 def parse_schedule(text: str | None) -> Schedule | None:
     """The schedule a text states ("5 consecutive days at the start of three consecutive months"), or None."""
     if not text:
         return None
+    low = text.lower()
+    if not any(w in low for w in _DOSE_WORDS):
+        return None
     doses = cycles = None
-    if m := _CONSECUTIVE_DAYS.search(text):
+    consecutive, every = "consecutive" in low, "every" in low
+    if consecutive and (m := _CONSECUTIVE_DAYS.search(text)):
         doses = Repeat(count=_num(m.group(1)))
-    elif m := _DAY_RANGE.search(text):
+    elif "from" in low and (m := _DAY_RANGE.search(text)):
         first, last = int(m.group(1)), int(m.group(2))
         if last >= first:
             doses = Repeat(count=last - first + 1)
-    elif _EVERY_OTHER.search(text):
+    elif (every or "alternate" in low) and _EVERY_OTHER.search(text):
         doses = Repeat(period=2)
-    elif m := _EVERY_N.search(text):
+    elif every and (m := _EVERY_N.search(text)):
         doses = Repeat(period=_num(m.group(1)), period_unit=_UNITS[m.group(2).casefold()])
     elif m := _TIMES_PER.search(text):
         if m.group(1):
@@ -72,12 +78,13 @@ def parse_schedule(text: str | None) -> Schedule | None:
         doses = Repeat()
     if doses is None:
         return None
-    for m in _CONSECUTIVE_CYCLES.finditer(text):
+    for m in _CONSECUTIVE_CYCLES.finditer(text) if consecutive else ():
         unit = _UNITS[m.group(2).casefold()]
         if unit != "d":
             cycles = Repeat(period_unit=unit, count=_num(m.group(1)))
             break
-    if cycles is None and doses.count is None and (m := _FOR_COUNT.search(text)):
+    counted = "times" in low or "total" in low
+    if cycles is None and doses.count is None and counted and (m := _FOR_COUNT.search(text)):
         doses.count = _num(next(g for g in m.groups() if g))
     if cycles is None and doses.count is None and (m := _FOR_DURATION.search(text)):
         doses.bounds_value, doses.bounds_unit = _num(m.group(1)), _UNITS[m.group(2).casefold()]
