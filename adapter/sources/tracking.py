@@ -27,6 +27,9 @@ class Tracker:
     def _touched_tops(self, sep: str) -> set[str]:
         return {p.split(sep, 1)[0].split("[", 1)[0] for p in self.read}
 
+    def _taken(self, path: str) -> bool:
+        return path in self.read or (path.endswith("[]") and path[:-2] in self.read)
+
     def json_dropped(self, data: dict) -> list[str]:
         """Leaf paths of a parsed JSON object that hold content and were not read."""
         out: dict[str, None] = dict.fromkeys(self.left)
@@ -35,11 +38,20 @@ class Tracker:
             if key not in touched:
                 if _has_content(value):
                     out[key] = None
-            elif isinstance(value, (dict, list)):
-                _json_walk(value, key, self.read, out)
-            elif key not in self.read and _has_content(value):
-                out[key] = None
+            else:
+                self._json_walk(value, key, out)
         return list(out)
+
+    def _json_walk(self, value, path: str, out: dict) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._json_walk(item, f"{path}.{key}", out)
+        elif isinstance(value, list):
+            item_path = path + "[]"
+            for item in value:
+                self._json_walk(item, item_path, out)
+        elif path not in out and _has_content(value) and not self._taken(path):
+            out[path] = None
 
     def xml_dropped(self, element) -> list[str]:
         """Element and attribute paths under ``element`` (a record's root) with content that were not read."""
@@ -68,24 +80,6 @@ class Tracker:
         for child in element:
             if isinstance(child.tag, str):
                 self._xml_walk(child, f"{path}/{child.tag}", out)
-
-
-def _json_walk(value: dict | list, path: str, read: set[str], out: dict) -> None:
-    """Add the leaf paths under ``path`` with content that were not read ("a.b[].c"; a list of values is taken
-    when either "a.b" or "a.b[]" was read)."""
-    if isinstance(value, dict):
-        prefix = path + "."
-        items = [(prefix + key, item) for key, item in value.items()]
-        taken = False
-    else:
-        item_path = path + "[]"
-        items = [(item_path, item) for item in value]
-        taken = item_path in read or path in read
-    for child, item in items:
-        if isinstance(item, (dict, list)):
-            _json_walk(item, child, read, out)
-        elif not taken and child not in read and child not in out and _has_content(item):
-            out[child] = None
 
 
 def _has_content(value) -> bool:
