@@ -4,13 +4,19 @@ the pusher's peak memory at 1,000 and 10,000 studies (flat when it streams).
 The engine is the Medplum FHIR router in memory (tests/medplum; run `npm ci` there first). Studies are copies of
 corpus records under new NCT ids, generated in a temporary directory.
 
-    .venv/bin/python bench/push.py [--studies 200] [--memory 1000,10000]
+    .venv/bin/python bench/push.py [--studies 200] [--repeat 3] [--memory 1000,10000]
+
+Each side is timed --repeat times, alternating which goes first, after an untimed warm-up of both (the engine's
+JIT would otherwise bill its warm-up to whichever runs first); the ratio is of the medians. Beside each run: the
+CPU the pusher and the engine spent per resource, which stays readable on a busy machine.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,15 +66,37 @@ def studies(n: int, folder: Path) -> list[Path]:
     return out
 
 
-def rate(base: str, ndjson: Path, resources: int, **options) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rate(base: str, engine: subprocess.Popen, ndjson: Path, resources: int, quiet: bool = False,
+         **options) -> float:
     from adapter.push.command import push
     reset(base)
-    started = time.perf_counter()
+    started, ours, theirs = time.perf_counter(), time.process_time(), cpu_seconds(engine.pid)
     code = push([ndjson], base, progress=False, **options)
     elapsed = time.perf_counter() - started
-    print(f"  {str(options):<48} {resources / elapsed:9.1f} resources/s  ({elapsed:6.2f} s, exit {code})",
-          flush=True)
+    ours, theirs = time.process_time() - ours, cpu_seconds(engine.pid) - theirs
+    if not quiet:
+        print(f"  {str(options):<48} {resources / elapsed:9.1f} resources/s  ({elapsed:6.2f} s, exit {code}; "
+              f"CPU per resource: pusher {1e3 * ours / resources:.3f} ms, engine {1e3 * theirs / resources:.3f} ms)",
+              flush=True)
     return resources / elapsed
+
+
+def side_by_side(base: str, engine: subprocess.Popen, ndjson: Path, resources: int, ids: str, repeat: int):
+    rates: dict[str, list[float]] = {"transaction": [], "single": []}
+    for i in range(repeat):
+        for mode in ("transaction", "single")[::1 if i % 2 == 0 else -1]:
+            rates[mode].append(rate(base, engine, ndjson, resources, ids=ids, mode=mode))
+    batched, single = statistics.median(rates["transaction"]), statistics.median(rates["single"])
+    spread = (f" (runs {min(rates['transaction']) / max(rates['single']):.1f}x to "
+              f"{max(rates['transaction']) / min(rates['single']):.1f}x)" if repeat > 1 else "")
+    print(f"  -> {ids} ids: transactions {batched / single:.1f}x one PUT per resource, medians "
+          f"{batched:.0f} / {single:.0f} resources/s{spread}", flush=True)
 
 
 def peak_rss_mb(base: str, paths: list[Path], tmp: Path) -> tuple[float, float]:
@@ -89,6 +117,7 @@ def peak_rss_mb(base: str, paths: list[Path], tmp: Path) -> tuple[float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--studies", type=int, default=200, help="studies for the throughput runs (default 200)")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs of each side (default 3)")
     ap.add_argument("--memory", default="1000,10000", help="study counts for the memory runs ('' to skip)")
     args = ap.parse_args()
     from adapter.errors import RecordError
@@ -100,17 +129,23 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             ndjson = tmp / "studies.ndjson"
-            sink = NdjsonStream(ndjson, per_type=False)
-            for item in convert_paths(studies(args.studies, tmp / "records")):
+            warm = tmp / "warm-up.ndjson"
+            sink, first = NdjsonStream(ndjson, per_type=False), NdjsonStream(warm, per_type=False)
+            for i, item in enumerate(convert_paths(studies(args.studies, tmp / "records"))):
                 if not isinstance(item, RecordError):
                     sink.add(item.resources)
+                    if i < 20:
+                        first.add(item.resources)
             sink.close()
+            first.close()
             resources = sum(1 for _ in ndjson.open())
-            print(f"throughput: {args.studies} studies, {resources} resources, Medplum engine in memory")
             for ids in ("client", "conditional"):
-                batched = rate(base, ndjson, resources, ids=ids, mode="transaction")
-                single = rate(base, ndjson, resources, ids=ids, mode="single")
-                print(f"  -> {ids} ids: transactions {batched / single:.1f}x one PUT per resource")
+                for mode in ("transaction", "single"):
+                    rate(base, engine, warm, 1, quiet=True, ids=ids, mode=mode)
+            print(f"throughput: {args.studies} studies, {resources} resources, Medplum engine in memory, "
+                  f"median of {args.repeat}")
+            for ids in ("client", "conditional"):
+                side_by_side(base, engine, ndjson, resources, ids, args.repeat)
             sizes = [int(n) for n in args.memory.split(",") if n]
             if sizes:
                 print("memory: peak RSS of the pushing process (registry files -> convert -> push)")

@@ -352,6 +352,25 @@ def test_transaction_too_large_is_split_and_the_limit_remembered(hapi, ndjson, c
     assert "36 created" in capsys.readouterr().err
 
 
+def test_learnt_limit_packs_later_batches_without_more_refusals(hapi, ndjson, capsys):
+    hapi.max_entries = 12
+    assert run(ndjson(12), batch=6) == 0
+    sizes = [len(b["entry"]) for _, _, b in hapi.writes("transaction")]
+    # 36 and one half of 18 are refused; from then on studies go two by two (12 entries), none refused
+    assert [s for s in sizes if s > 12] == [36, 18]
+    assert sizes[sizes.index(18) + 1:].count(12) >= 4 and "72 created" in capsys.readouterr().err
+
+
+def test_study_too_big_for_any_transaction_goes_straight_to_batches(hapi, ndjson, capsys):
+    # like Medplum with conditional updates: fewer entries allowed in a transaction than one study has
+    hapi.max_entries = 5
+    assert run(ndjson(3), batch=1) == 0
+    assert len(hapi.writes("transaction")) == 1
+    # each study in two dependency waves: its parties, Group and PlanDefinition, then the ResearchStudy
+    assert [len(b["entry"]) for _, _, b in hapi.writes("batch")] == [5, 1] * 3
+    assert "18 created" in capsys.readouterr().err
+
+
 # ---- retries
 
 def test_429_honours_retry_after_seconds(hapi, ndjson):

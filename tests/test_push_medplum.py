@@ -103,3 +103,21 @@ def test_killed_push_converges_on_rerun(medplum, tmp_path):
     assert f"{done} already pushed (state file)" in rerun.stderr
     _check_server(base, len(records))
     assert len(json.loads(state.read_text())["done"]) == len(records)
+
+
+def test_harness_honours_prefer_return_minimal(medplum):
+    base = medplum()
+    study = {"resourceType": "ResearchStudy", "id": "s1", "status": "active"}
+    headers = {"Content-Type": "application/fhir+json"}
+    full = requests.put(f"{base}/ResearchStudy/s1", json=study, headers=headers, timeout=10)
+    assert full.status_code in (200, 201) and full.json()["id"] == "s1"
+    minimal = requests.put(f"{base}/ResearchStudy/s1", json=study, timeout=10,
+                           headers={**headers, "Prefer": "return=minimal"})
+    assert minimal.status_code == 200 and minimal.content == b""
+    assert "/fhir/ResearchStudy/s1/_history/" in minimal.headers["Location"]
+    bundle = {"resourceType": "Bundle", "type": "transaction",
+              "entry": [{"resource": study, "request": {"method": "PUT", "url": "ResearchStudy/s1"}}]}
+    answer = requests.post(base, json=bundle, timeout=10, headers={**headers, "Prefer": "return=minimal"}).json()
+    assert answer["type"] == "transaction-response"
+    assert [set(e) for e in answer["entry"]] == [{"response"}]
+    assert answer["entry"][0]["response"]["location"].startswith("ResearchStudy/s1")

@@ -1,8 +1,10 @@
-"""Studies into write requests: conditional or client-id PUTs, tagged with a content hash, grouped into Bundles."""
+"""Studies into write requests: conditional or client-id PUTs, tagged with a content hash, grouped into Bundles
+(written as JSON text straight from each resource's canonical encoding)."""
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -16,56 +18,102 @@ HASH_SYSTEM = f"{BASE}/CodeSystem/content-hash"
 IDS = ("conditional", "client")
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """A resource's content without id and meta as canonical JSON (keys sorted, compact), its hash and the
+    ``Type/id`` references in it: one encoding serves the state file, the hash tag, the request body and the
+    dependency order."""
+    text: str
+    hash: str
+    refs: frozenset[str]
+
+
 @dataclass
 class Study:
     """One record's resources, the ResearchStudy (when there is one) first; ``key`` names it in reports."""
     key: str
     resources: list[dict]
     source: str = ""
-    # content hash per resource key, computed once (study_hash fills it, prepare reuses it)
-    digests: dict[str, str] = field(default_factory=dict, repr=False)
+    # per resource key, computed once (reading, hashing and preparing the writes all use it)
+    prints: dict[str, Fingerprint] = field(default_factory=dict, repr=False)
+
+    def fingerprint(self, resource: dict) -> Fingerprint:
+        key = key_of(resource)
+        if key not in self.prints:
+            self.prints[key] = fingerprint(resource)
+        return self.prints[key]
 
 
 @dataclass
 class Write:
-    """One resource ready to PUT: our ``Type/id`` key, the body, the request URL and how to search for it."""
+    """One resource ready to PUT: our ``Type/id`` key, the request URL, how to search for it, and its body as
+    JSON text in two parts: ``head`` (id and meta members) and ``content`` (the canonical text)."""
     key: str
-    resource: dict
+    type: str
     url: str
     hash: str
+    head: str
+    content: str
     refs: frozenset[str] = field(default_factory=frozenset)
     search: tuple[str, str] = ("", "")
 
+    def body(self, mapping: dict[str, str] | None = None) -> str:
+        """The body to send, references that ``mapping`` names rewritten."""
+        content = self.content
+        if mapping and any(r in mapping for r in self.refs):
+            content = _REFERENCE.sub(lambda m: f'"reference":{_quote(mapping[m[1]])}' if m[1] in mapping else m[0],
+                                     content)
+        return "{" + self.head + content[1:]
+
     @property
-    def type(self) -> str:
-        return self.resource["resourceType"]
+    def resource(self) -> dict:
+        return json.loads(self.body())
+
+
+# a "reference" member with a string value, in compact JSON text (a quote inside a string is always escaped, so
+# this never matches inside one); group 1 is the value as written
+_REFERENCE = re.compile(r'"reference":"((?:[^"\\]|\\.)*)"')
+
+
+def _quote(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _local(values: list[str]) -> frozenset[str]:
+    """The relative ``Type/id`` ones among reference values as written in JSON."""
+    found = set()
+    for ref in values:
+        if "\\" in ref:
+            ref = json.loads(f'"{ref}"')
+        if ref.count("/") == 1 and not ref.startswith(("urn:", "#")):
+            found.add(ref)
+    return frozenset(found)
 
 
 def key_of(resource: dict) -> str:
     return f"{resource['resourceType']}/{resource['id']}"
 
 
+def fingerprint(resource: dict) -> Fingerprint:
+    body = {k: v for k, v in resource.items() if k not in ("id", "meta")}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Fingerprint(text, hashlib.sha256(text.encode("utf-8")).hexdigest()[:32],
+                       _local(_REFERENCE.findall(text)))
+
+
 def content_hash(resource: dict) -> str:
     """sha256 of the resource without id and meta, in a canonical JSON form."""
-    body = {k: v for k, v in resource.items() if k not in ("id", "meta")}
-    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+    return fingerprint(resource).hash
 
 
 def references(node) -> set[str]:
     """Every relative ``Type/id`` reference inside a resource."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("reference")
-            if isinstance(ref, str) and ref.count("/") == 1 and not ref.startswith(("urn:", "#")):
-                found.add(ref)
-            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
+    return set(_local(reference_values(node)))
+
+
+def reference_values(node) -> list[str]:
+    """Every ``reference`` string inside a resource, as written in JSON."""
+    return _REFERENCE.findall(json.dumps(node, ensure_ascii=False, separators=(",", ":")))
 
 
 def rewritten(node, mapping: dict[str, str]):
@@ -82,24 +130,22 @@ def _identifier(resource: dict) -> dict | None:
     return next((i for i in resource.get("identifier", []) if i.get("system") and i.get("value")), None)
 
 
-def prepare(resource: dict, ids: str, digest: str | None = None) -> Write:
-    """The write for one resource: a conditional update on its identifier (client-id PUT when it has none).
-
-    The body shares its content with ``resource`` (only meta is new): bodies are never changed in place."""
-    digest = digest or content_hash(resource)
-    body = dict(resource)
-    meta = dict(body.get("meta", {}))
+def prepare(resource: dict, ids: str, printed: Fingerprint | None = None) -> Write:
+    """The write for one resource: a conditional update on its identifier (client-id PUT when it has none),
+    its meta tagged with the content hash."""
+    printed = printed or fingerprint(resource)
+    meta = dict(resource.get("meta", {}))
     meta["tag"] = [t for t in meta.get("tag", []) if t.get("system") != HASH_SYSTEM]
-    meta["tag"].append({"system": HASH_SYSTEM, "code": digest})
-    body["meta"] = meta
+    meta["tag"].append({"system": HASH_SYSTEM, "code": printed.hash})
+    head = f'"meta":{json.dumps(meta, ensure_ascii=False, separators=(",", ":"))},'
     key = key_of(resource)
     ident = _identifier(resource) if ids == "conditional" else None
     if ident:
-        del body["id"]
         url, search = conditional_url(resource), ("identifier", f"{ident['system']}|{ident['value']}")
     else:
         url, search = key, ("_id", resource["id"])
-    return Write(key, body, url, digest, frozenset(references(resource)), search)
+        head = f'"id":{_quote(resource["id"])},{head}'
+    return Write(key, resource["resourceType"], url, printed.hash, head, printed.text, printed.refs, search)
 
 
 def study_writes(studies: Iterable[Study], ids: str) -> list[Write]:
@@ -109,7 +155,7 @@ def study_writes(studies: Iterable[Study], ids: str) -> list[Write]:
         for resource in study.resources:
             key = key_of(resource)
             if key not in seen:
-                seen[key] = prepare(resource, ids, study.digests.get(key))
+                seen[key] = prepare(resource, ids, study.fingerprint(resource))
     return list(seen.values())
 
 
@@ -117,38 +163,34 @@ def study_hash(study: Study) -> str:
     """One hash for all of a study's content: what the state file remembers as pushed."""
     digest = hashlib.sha256()
     for resource in study.resources:
-        key = key_of(resource)
-        if key not in study.digests:
-            study.digests[key] = content_hash(resource)
-        digest.update(key.encode() + b"\0" + study.digests[key].encode() + b"\n")
+        digest.update(f"{key_of(resource)}\0{study.fingerprint(resource).hash}\n".encode())
     return digest.hexdigest()[:32]
 
 
-def body_for(write: Write, mapping: dict[str, str]) -> dict:
-    """The body to send, references that ``mapping`` names rewritten (a copy only when something changes)."""
-    if not write.refs or not any(r in mapping for r in write.refs):
-        return write.resource
-    return rewritten(write.resource, mapping)
-
-
-def transaction_bundle(writes: list[Write], ids: str, base: str, known: dict[str, str]) -> dict:
-    """A transaction: references among its entries go through urn:uuid fullUrls (or stay ``Type/id`` with
-    client ids), references to resources already on the server use the server's ids."""
+def transaction_bundle(writes: list[Write], ids: str, base: str, known: dict[str, str]) -> str:
+    """A transaction, as JSON text: references among its entries go through urn:uuid fullUrls (or stay
+    ``Type/id`` with client ids), references to resources already on the server use the server's ids."""
     if ids == "client":
         full = {w.key: f"{base}/{w.key}" for w in writes}
-        mapping = dict(known)
+        mapping = known
     else:
         full = {w.key: urn_uuid(*w.key.split("/", 1)) for w in writes}
         mapping = {**known, **full}
-    entries = [{"fullUrl": full[w.key], "resource": body_for(w, mapping), "request": {"method": "PUT", "url": w.url}}
-               for w in writes]
-    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    return _bundle("transaction", (f'{{"fullUrl":{_quote(full[w.key])},"resource":{w.body(mapping)},'
+                                   f'"request":{_put(w)}}}' for w in writes))
 
 
-def batch_bundle(writes: list[Write], known: dict[str, str]) -> dict:
-    """A batch: entries stand alone, so references point only at what the server already holds."""
-    entries = [{"resource": body_for(w, known), "request": {"method": "PUT", "url": w.url}} for w in writes]
-    return {"resourceType": "Bundle", "type": "batch", "entry": entries}
+def batch_bundle(writes: list[Write], known: dict[str, str]) -> str:
+    """A batch, as JSON text: entries stand alone, so references point only at what the server already holds."""
+    return _bundle("batch", (f'{{"resource":{w.body(known)},"request":{_put(w)}}}' for w in writes))
+
+
+def _put(write: Write) -> str:
+    return f'{{"method":"PUT","url":{_quote(write.url)}}}'
+
+
+def _bundle(kind: str, entries: Iterable[str]) -> str:
+    return f'{{"resourceType":"Bundle","type":"{kind}","entry":[{",".join(entries)}]}}'
 
 
 def waves(writes: list[Write]) -> list[list[Write]]:

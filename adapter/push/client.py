@@ -74,9 +74,10 @@ class FhirClient:
             return path
         return f"{self.base}/{path.lstrip('/')}" if path else self.base
 
-    def request(self, method: str, path: str, *, body: dict | None = None, params=None,
+    def request(self, method: str, path: str, *, body: dict | str | None = None, params=None,
                 headers: dict | None = None) -> requests.Response:
-        """The server's answer to one request, after retrying transient failures.
+        """The server's answer to one request, after retrying transient failures; ``body`` is JSON, as a dict
+        or already encoded.
 
         Returns any answer that is not transient (2xx, 4xx, 500) for the caller to judge; raises
         ServerUnavailable when attempts run out and AuthFailed on 401/403.
@@ -85,7 +86,8 @@ class FhirClient:
         data = None
         headers = dict(headers or {})
         if body is not None:
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            data = text.encode("utf-8")
             headers["Content-Type"] = f"{FHIR_JSON}; charset=utf-8"
             # we read statuses and locations, not the stored resources: spare the server sending them back
             headers.setdefault("Prefer", "return=minimal")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_RECORD_FAILED, RecordError, TrialFhirError, UsageError
 from . import changes
+from .ahead import ahead
 from .batches import IDS, Study, key_of, study_hash, study_writes, take
 from .capabilities import MODES, fetch_capabilities
 from .client import FhirClient, RetryPolicy
@@ -28,16 +29,20 @@ def _unsafe_id(study: Study) -> str | None:
     return next((key_of(r) for r in study.resources if not _SAFE_ID.match(str(r.get("id", "")))), None)
 
 
-def _pending(items: Iterable[Study | RecordError], state: PushState, report: Report, ids: str,
+def _hashed(items: Iterable[Study | RecordError]) -> Iterator[tuple[Study | RecordError, str]]:
+    for item in items:
+        yield item, ("" if isinstance(item, RecordError) else study_hash(item))
+
+
+def _pending(items: Iterable[tuple[Study | RecordError, str]], state: PushState, report: Report, ids: str,
              bar) -> Iterator[tuple[Study, str]]:
     """Studies still to push, with their content hash; errors and studies already pushed are counted."""
-    for item in items:
+    for item, digest in items:
         if isinstance(item, RecordError):
             report.record_error(item)
             print(f"error: {item}", file=sys.stderr)
             bar.update(1)
             continue
-        digest = study_hash(item)
         if state.landed(item.key, digest):
             report.resumed()
             bar.update(1)
@@ -80,7 +85,9 @@ def push(inputs: list[Path], to: str, *, batch: int = 20, ids: str = "conditiona
     from tqdm import tqdm
     bar = tqdm(desc="push", unit=" studies", file=sys.stderr, disable=None if progress is None else not progress,
                leave=False)
-    pending = _pending(read_studies(inputs, fmt, validate, fhir_version), state, report, ids, bar)
+    # the next batch is read, converted and hashed while the server works on this one
+    studies = ahead(lambda: _hashed(read_studies(inputs, fmt, validate, fhir_version)), depth=batch)
+    pending = _pending(studies, state, report, ids, bar)
     try:
         while chunk := take(pending, batch):
             landed = _push_batch(client, writer, [s for s, _ in chunk], changed_only, report)
@@ -95,6 +102,7 @@ def push(inputs: list[Path], to: str, *, batch: int = 20, ids: str = "conditiona
     except TrialFhirError as e:
         report.stopped = str(e)
     finally:
+        studies.close()
         bar.close()
     report.notes.extend(writer.notes)
     for line in report.lines():

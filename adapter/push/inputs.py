@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import FormatError, RecordError
 from ..fhir.ids import urn_uuid
-from .batches import Study, key_of, references, rewritten
+from .batches import Study, key_of, reference_values, rewritten
 
 _FHIR_START = re.compile(rb'^\s*\{\s*"resourceType"\s*:')
 # study-specific resources travel with their study; anything else (sponsors, sites, people) may be shared
@@ -100,7 +100,9 @@ class FhirFiles:
         orphans = items[0][1]["resourceType"] != "ResearchStudy"
         urns = dict(self.shared_urns)
         urns.update((full, key_of(r)) for full, r in items if full)
-        items = [(full, rewritten(r, urns)) for full, r in items]
+        if urns:
+            items = [(full, rewritten(r, urns) if any(v in urns for v in reference_values(r)) else r)
+                     for full, r in items]
         resources = [r for _, r in items]
         for full, r in items:
             if orphans or r["resourceType"] not in _OWNED:
@@ -117,13 +119,13 @@ class FhirFiles:
 
     def _complete(self, study: Study):
         have = {key_of(r) for r in study.resources}
-        todo = [ref for r in study.resources for ref in references(r)]
+        todo = [ref for r in study.resources for ref in study.fingerprint(r).refs]
         while todo:
             ref = todo.pop()
             if ref not in have and ref in self.shared:
                 have.add(ref)
                 study.resources.append(self.shared[ref])
-                todo.extend(references(self.shared[ref]))
+                todo.extend(study.fingerprint(self.shared[ref]).refs)
         self.used.update(k for k in have if k in self.shared)
 
     def leftovers(self) -> Iterator[Study]:

