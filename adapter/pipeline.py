@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from .errors import RecordError
@@ -25,7 +26,8 @@ class Converted:
     unmapped: list[str] = field(default_factory=list)
 
 
-def _mapped(path: str, mapped: set[str]) -> bool:
+@cache
+def _mapped(path: str, mapped: frozenset[str]) -> bool:
     """Whether a record field, or the part of the record it belongs to, is carried into FHIR."""
     parts = path.split(".")
     return any(".".join(parts[:n]) in mapped for n in range(1, len(parts) + 1))

@@ -8,6 +8,7 @@ gave (``2015``, ``2015-09``, ``2015-09-30``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
 
 
 @dataclass
@@ -209,12 +210,17 @@ class TrialRecord:
         return self.brief_title or self.official_title
 
 
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 def filled_fields(obj, prefix: str = "") -> list[str]:
     """Dotted paths of every field of a record (or part of one) that holds content."""
     out: list[str] = []
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        path = f"{prefix}{f.name}"
+    for name in _field_names(type(obj)):
+        value = getattr(obj, name)
+        path = prefix + name
         if is_dataclass(value):
             out.extend(filled_fields(value, path + "."))
         elif isinstance(value, list):

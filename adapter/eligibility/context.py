@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import lexicon, values, windows
 from .model import Criterion
+
+_CLAUSE_END = re.compile(r";|\.\s|\n")
+
 
 @dataclass
 class Context:
@@ -34,18 +38,21 @@ class Context:
     def windows(self):
         return windows.windows(self.low)
 
+    @cached_property
+    def _clause_ends(self) -> list[int]:
+        return [m.end() for m in _CLAUSE_END.finditer(self.low)]
+
     def clause_start(self, pos: int) -> int:
         """Start of the clause holding ``pos``: after the last ";" or sentence end before it."""
-        best = 0
-        for m in re.finditer(r";|\.\s|\n", self.low[:pos]):
-            best = m.end()
-        return best
+        ends = self._clause_ends
+        i = bisect_right(ends, pos)
+        return ends[i - 1] if i else 0
 
     def window_for(self, pos: int):
         """The time window written in the same clause as ``pos``, if any."""
         start = self.clause_start(pos)
-        end_m = re.search(r";|\.\s|\n", self.low[pos:])
-        end = pos + end_m.start() if end_m else len(self.low)
+        end_m = _CLAUSE_END.search(self.low, pos)
+        end = end_m.start() if end_m else len(self.low)
         for p, w in self.windows:
             if start <= p < end:
                 return w

@@ -16,16 +16,18 @@ _MAP = {
 }
 for _dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u2043":
     _MAP[_dash] = "-"
+# control and invisible characters read as spaces
+for _control in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), *range(0x7f, 0xa0), *range(0x200b, 0x2010),
+                 0x2028, 0x2029, 0xfeff]:
+    _MAP[chr(_control)] = " "
 _TABLE = str.maketrans(_MAP)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _ESCAPE = re.compile(r"\\([<>=*_\[\]()#+\-.!])")
 
 
 def clean(text: str) -> str:
     """NFKC text with one dash, ASCII comparators, markdown escapes undone and control characters as spaces."""
     t = unicodedata.normalize("NFKC", text).translate(_TABLE)
-    t = _CONTROL.sub(" ", t)
-    return _ESCAPE.sub(r"\1", t)
+    return _ESCAPE.sub(r"\1", t) if "\\" in t else t
 
 
 def for_matching(text: str) -> str:

@@ -15,6 +15,8 @@ WORD_NUMBERS = {
 }
 _NUM = re.compile(r"(?<![\w.,/])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?![\d.,])|\d+(?:\.\d+)?|\.\d+)"
                   r"(?![\d])|\b(?:" + "|".join(WORD_NUMBERS) + r")\b")
+# text with neither can hold no number: the cheap test spares most criteria the scan with _NUM
+_DIGIT = re.compile(r"\d")
 _DEC_COMMA = re.compile(r",(\d{1,2})(?!\d)")
 _POWER = re.compile(r"\s*(?:x|\*)\s*10\s*(?:\^|\*\*|\*|e)?\s*\(?\s*(\d{1,2})\s*\)?(?=\s*/)")
 _ULN = re.compile(
@@ -91,7 +93,9 @@ def _unit_at(low: str, pos: int) -> tuple[str | None, str | None, str | None, in
 
 def find(low: str) -> list[Value]:
     """Value expressions left to right; each number belongs to at most one."""
-    nums = [m for m in _NUM.finditer(low)]
+    if not _DIGIT.search(low) and not any(w in low for w in WORD_NUMBERS):
+        return []
+    nums = list(_NUM.finditer(low))
     out: list[Value] = []
     i = 0
     while i < len(nums):

@@ -9,7 +9,7 @@ from .plan_definition import plan_definition
 from .research_study import research_study
 
 # TrialRecord fields the R4 mapping carries somewhere (the rest is reported as dropped for R4)
-MAPPED = {
+MAPPED = frozenset({
     "id", "identifiers", "id_derived", "brief_title", "official_title", "acronym", "overall_status",
     "registry_status", "last_known_status", "why_stopped", "phases", "design.study_type", "design.allocation",
     "design.intervention_model", "design.intervention_model_description", "design.observational_model",
@@ -21,7 +21,7 @@ MAPPED = {
     "officials", "central_contacts", "sites", "references",
     # provenance, not trial content
     "source", "source_index", "source_format", "dropped", "warnings",
-}
+})
 
 
 def map_record(record: TrialRecord) -> list[dict]:
