@@ -19,16 +19,16 @@ class Context:
     consumed: set[int] = field(default_factory=set)    # starts of values a reader has used
 
     @cached_property
-    def tokens(self) -> tuple[list[str], list[tuple[int, int]]]:
-        return lexicon.tokens(self.low)
+    def tokens(self) -> lexicon.Tokens:
+        return lexicon.Tokens(self.low)
 
     @cached_property
     def measurable(self) -> list[lexicon.Mention]:
-        return lexicon.find_mentions(self.low, *self.tokens, measurable=True)
+        return lexicon.find_mentions(self.low, self.tokens, measurable=True)
 
     @cached_property
     def clinical(self) -> list[lexicon.Mention]:
-        return lexicon.find_mentions(self.low, *self.tokens, measurable=False)
+        return lexicon.find_mentions(self.low, self.tokens, measurable=False)
 
     @cached_property
     def values(self) -> list[values.Value]:

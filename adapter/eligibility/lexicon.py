@@ -39,10 +39,29 @@ class Mention:
     value_only: bool = False
 
 
-def tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """The words of a text and where each one is."""
-    found = list(_TOKEN.finditer(text))
-    return [m.group() for m in found], [m.span() for m in found]
+class Tokens:
+    """The words of a text. Where a word starts is worked out only up to the words asked about: a word is the
+    first occurrence of itself after the word before it, as nothing between two words can start one."""
+
+    __slots__ = ("text", "words", "_starts")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words: list[str] = _TOKEN.findall(text)
+        self._starts: list[int] = []
+
+    def start(self, i: int) -> int:
+        starts, words = self._starts, self.words
+        if i >= len(starts):
+            pos = starts[-1] + len(words[len(starts) - 1]) if starts else 0
+            for w in words[len(starts):i + 1]:
+                pos = self.text.find(w, pos)
+                starts.append(pos)
+                pos += len(w)
+        return starts[i]
+
+    def end(self, i: int) -> int:
+        return self.start(i) + len(self.words[i])
 
 
 def _variants(term: str) -> set[str]:
@@ -141,10 +160,10 @@ def _starts(measurable: bool) -> dict[str, int]:
     return out
 
 
-def find_mentions(low: str, words: list[str], spans: list[tuple[int, int]], measurable: bool) -> list[Mention]:
-    """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text, given
-    its ``tokens``."""
+def find_mentions(low: str, tokens: Tokens, measurable: bool) -> list[Mention]:
+    """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text."""
     index, table, starts = _index(measurable), concepts(), _starts(measurable)
+    words = tokens.words
     out: list[Mention] = []
     after_last = 0
     for i in [i for i, w in enumerate(words) if w in starts]:
@@ -157,7 +176,7 @@ def find_mentions(low: str, words: list[str], spans: list[tuple[int, int]], meas
         else:
             continue
         cid, value_only = found
-        start, end = spans[i][0], spans[i + n - 1][1]
+        start, end = tokens.start(i), tokens.end(i + n - 1)
         out.append(Mention(table[cid], start, end, low[start:end], value_only))
         after_last = i + n
     return _merge_ratios(out, low) if measurable else out

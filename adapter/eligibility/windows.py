@@ -15,6 +15,9 @@ _AFTER = re.compile(r"^\s*(?:\)\s*)?(?:prior\s+to|before|preceding|of(?!\s+age)(
 _STANDALONE = re.compile(r"\b(?:within|in\s+the\s+(?:last|past|previous)|during\s+the\s+(?:last|past|previous)|"
                          r"over\s+the\s+(?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?"
                          r"(?:(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")\s*)?" + _UNIT + r"\b")
+_PRIOR = re.compile(r"\b(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")\s*" + _UNIT +
+                    r"\s+(?:prior\s+to|before|preceding)\b")
+_SINCE_BEFORE = re.compile(r"\b(?:within|during|for|since|after)\s+(?:the\s+)?(?:last|past|previous)?\s*$")
 _UCUM = {"y": "a", "m": "mo", "w": "wk", "d": "d", "h": "h"}
 
 
@@ -30,20 +33,20 @@ def is_window(low: str, v: Value) -> bool:
     if v.unit_kind != "time" or v.op == "range":
         return False
     before = low[max(0, (v.op_start if v.op_start >= 0 else v.start) - 40):v.op_start if v.op_start >= 0 else v.start]
-    return bool(_BEFORE.search(before) or re.search(r"\b(?:within|during|for|since|after)\s+(?:the\s+)?"
-                                                     r"(?:last|past|previous)?\s*$", before)
-                or _AFTER.match(low[v.end:v.end + 30]))
+    return bool(_BEFORE.search(before) or _SINCE_BEFORE.search(before) or _AFTER.match(low[v.end:v.end + 30]))
 
 
 def windows(low: str) -> list[tuple[int, Duration]]:
     """(position, Duration) of every explicit window in the text."""
     out = []
-    for m in _STANDALONE.finditer(low):
+    # each pattern needs a word of its own: most criteria have none of them and are spared the scan
+    standalone = "within" in low or "the" in low
+    for m in _STANDALONE.finditer(low) if standalone else ():
         value = number(m.group("num")) if m.group("num") else 1.0
         if value is not None:
             out.append((m.start(), Duration(value, _ucum(m.group("unit")), m.group(0))))
-    for m in re.finditer(r"\b(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")\s*" + _UNIT +
-                         r"\s+(?:prior\s+to|before|preceding)\b", low):
+    prior = "prior" in low or "before" in low or "preceding" in low
+    for m in _PRIOR.finditer(low) if prior else ():
         value = number(m.group("num"))
         if value is not None and not any(abs(p - m.start()) < 20 for p, _ in out):
             out.append((m.start(), Duration(value, _ucum(m.group("unit")), m.group(0))))
