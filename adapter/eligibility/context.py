@@ -4,12 +4,25 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from . import lexicon, values, windows
 from .model import Criterion
 
 _CLAUSE_END = re.compile(r";|\.\s|\n")
+
+
+class cached_property:
+    """functools.cached_property without the lock Python 3.11 takes on every first access (a Context lives in
+    one thread, and is made for every criterion)."""
+
+    def __init__(self, compute):
+        self.compute, self.name = compute, compute.__name__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
 
 
 @dataclass

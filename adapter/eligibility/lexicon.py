@@ -164,6 +164,8 @@ def find_mentions(low: str, tokens: Tokens, measurable: bool) -> list[Mention]:
     """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text."""
     index, table, starts = _index(measurable), concepts(), _starts(measurable)
     words = tokens.words
+    if starts.keys().isdisjoint(words):
+        return []
     out: list[Mention] = []
     after_last = 0
     for i in [i for i, w in enumerate(words) if w in starts]:

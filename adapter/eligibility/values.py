@@ -17,6 +17,7 @@ _NUM = re.compile(r"(?<![\w.,/])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3}
                   r"(?![\d])|\b(?:" + "|".join(WORD_NUMBERS) + r")\b")
 # text with neither can hold no number: the cheap test spares most criteria the scan with _NUM
 _DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile("|".join(WORD_NUMBERS))
 _DEC_COMMA = re.compile(r",(\d{1,2})(?!\d)")
 _POWER = re.compile(r"\s*(?:x|\*)\s*10\s*(?:\^|\*\*|\*|e)?\s*\(?\s*(\d{1,2})\s*\)?(?=\s*/)")
 _ULN = re.compile(
@@ -93,7 +94,7 @@ def _unit_at(low: str, pos: int) -> tuple[str | None, str | None, str | None, in
 
 def find(low: str) -> list[Value]:
     """Value expressions left to right; each number belongs to at most one."""
-    if not _DIGIT.search(low) and not any(w in low for w in WORD_NUMBERS):
+    if not _DIGIT.search(low) and not _NUMBER_WORD.search(low):
         return []
     nums = list(_NUM.finditer(low))
     out: list[Value] = []

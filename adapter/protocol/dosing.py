@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 _TABLE = Path(__file__).resolve().parents[2] / "mappings" / "routes.json"
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -43,6 +44,10 @@ def parse_route(text: str | None) -> Route | None:
     if not text:
         return None
     routes, route_re, _, _ = _tables()
+    # the pattern tries every position; most texts name no route at all, which substrings tell far sooner
+    folded = text.casefold()
+    if not any(word in folded for word in routes):
+        return None
     m = route_re.search(text)
     return routes[m.group(1).casefold()] if m else None
 
@@ -52,7 +57,7 @@ def parse_dose(text: str | None) -> Dose | None:
     if not text:
         return None
     _, _, units, dose_re = _tables()
-    m = dose_re.search(text)
+    m = dose_re.search(text) if _DIGIT.search(text) else None
     # "mIU" is milli-IU to UCUM but million IU to many registry authors: too ambiguous to read
     if not m or m.group(2) == "mIU":
         return None
