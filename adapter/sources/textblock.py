@@ -13,24 +13,25 @@ def tidy_textblock(text: str | None) -> str | None:
     if text is None:
         return None
     out: list[str] = []
-    current: str | None = None
+    # the lines of the paragraph or item being unwrapped, joined once it ends
+    current: list[str] = []
     item_indents: list[int] = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         words = raw.split()
         if not words:
-            if current is not None:
-                out.append(current)
-                current = None
+            if current:
+                out.append(" ".join(current))
+                current = []
             if out and out[-1]:
                 out.append("")
             continue
         line = " ".join(words)
         is_item = _ITEM.match(line) is not None
-        if current is not None and not is_item and not current.endswith(":"):
-            current = f"{current} {line}"
+        if current and not is_item and not current[-1].endswith(":"):
+            current.append(line)
             continue
-        if current is not None:
-            out.append(current)
+        if current:
+            out.append(" ".join(current))
         indent = len(raw) - len(raw.lstrip())
         if is_item:
             while item_indents and item_indents[-1] > indent:
@@ -40,7 +41,7 @@ def tidy_textblock(text: str | None) -> str | None:
             line = "  " * (len(item_indents) - 1) + line
         else:
             item_indents = [i for i in item_indents if i < indent]
-        current = line
-    if current is not None:
-        out.append(current)
+        current = [line]
+    if current:
+        out.append(" ".join(current))
     return "\n".join(out).strip() or None

@@ -73,13 +73,15 @@ class Tracker:
         text = element.text
         if text and not text.isspace() and path not in read:
             out[path] = None
-        for name, value in element.attrib.items():
+        for name, value in element.items():
             attr_path = f"{path}/@{name}"
             if value.strip() and attr_path not in read:
                 out[attr_path] = None
+        prefix = path + "/"
         for child in element:
-            if isinstance(child.tag, str):
-                self._xml_walk(child, f"{path}/{child.tag}", out)
+            tag = child.tag
+            if tag.__class__ is str:
+                self._xml_walk(child, prefix + tag, out)
 
 
 def _has_content(value) -> bool:

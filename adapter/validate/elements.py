@@ -35,11 +35,13 @@ class Shape:
 class Rule:
     """What one JSON key may hold: its data type, whether it is an array, its required binding, and for a
     complex type where to find the rules of its children."""
-    __slots__ = ("kind", "many", "binding", "version", "pattern", "_target", "_shape")
+    __slots__ = ("kind", "many", "binding", "version", "plain", "check", "_target", "_shape")
 
     def __init__(self, kind: str, many: bool, binding: str | None, target: tuple[str, str] | None, version: str):
         self.kind, self.many, self.binding, self.version = kind, many, binding, version
-        self.pattern = _pattern(kind, version) if kind in _PRIMITIVES else None
+        # a plain string needs no more than to be a non-empty JSON string: checked inline by _walk
+        self.plain = kind == "string"
+        self.check = _checker(kind, version) if kind in _PRIMITIVES else None
         self._target, self._shape = target, None
 
     def shape(self) -> Shape:
@@ -120,25 +122,28 @@ def _pattern(kind: str, version: str) -> re.Pattern | None:
     return None
 
 
-def _primitive_issue(rule: Rule, value) -> str | None:
-    kind = rule.kind
+def _checker(kind: str, version: str):
+    """The check of one primitive type's JSON value: the problem in words, or None."""
     if kind == "boolean":
-        return None if isinstance(value, bool) else "not a boolean"
+        return lambda value: None if value is True or value is False else "not a boolean"
     if kind in _INTEGERS:
         low, high = _INTEGERS[kind]
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            return f"not an {kind}"
-        return None
+        return lambda value: (None if value.__class__ is int and low <= value <= high else f"not an {kind}")
     if kind == "decimal":
-        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "not a decimal"
-    if not isinstance(value, str):
-        return f"not a {kind} (a JSON string)"
-    if kind in ("string", "markdown"):
-        # the spec's pattern for these, [ \r\n\t\S]+, asks only that they are not empty
-        return None if value else f"empty {kind}"
-    if rule.pattern is not None and not rule.pattern.fullmatch(value):
+        return lambda value: None if value.__class__ in (int, float) else "not a decimal"
+    # the spec's pattern for string and markdown, [ \r\n\t\S]+, asks only that they are not empty
+    textual = kind in ("string", "markdown")
+    pattern = None if textual else _pattern(kind, version)
+
+    def check(value):
+        if not isinstance(value, str):
+            return f"not a {kind} (a JSON string)"
+        if textual:
+            return None if value else f"empty {kind}"
+        if pattern is None or pattern.fullmatch(value):
+            return None
         return f"{value[:60]!r} is not a valid {kind}"
-    return None
+    return check
 
 
 def _at(where) -> str:
@@ -171,13 +176,13 @@ def _walk(node, shape: Shape, where, out: list[str]):
             elif not value:
                 out.append(f"{_at(where)}.{key}: empty array")
             else:
-                plain = rule.kind == "string"
+                plain = rule.plain
                 for i, item in enumerate(value):
                     if not (plain and item.__class__ is str and item):
                         _item(item, rule, (where, key, i), out)
         elif isinstance(value, list):
             out.append(f"{_at(where)}.{key}: must not be an array")
-        elif not (rule.kind == "string" and value.__class__ is str and value):
+        elif not (rule.plain and value.__class__ is str and value):
             _item(value, rule, (where, key, None), out)
     for keys in shape.required:
         for k in keys:
@@ -189,8 +194,8 @@ def _walk(node, shape: Shape, where, out: list[str]):
 
 def _item(item, rule: Rule, where, out: list[str]):
     kind = rule.kind
-    if kind in _PRIMITIVES:
-        problem = _primitive_issue(rule, item)
+    if rule.check is not None:
+        problem = rule.check(item)
         if problem:
             out.append(f"{_at(where)}: {problem}")
         elif rule.binding and kind == "code" and not code_allowed(item, None, rule.binding, rule.version):
