@@ -520,6 +520,25 @@ def test_changed_only_sends_only_what_changed(hapi, ndjson, tmp_path, trial, cap
     assert "0 created, 1 updated, 11 unchanged, 0 failed" in capsys.readouterr().err
 
 
+def test_changed_only_resends_content_changed_back(hapi, tmp_path, trial, capsys):
+    """HAPI keeps every tag a resource ever had: after A -> B, the copy holds both hash tags while its content is
+    B, so content A coming back must not pass for unchanged."""
+    def version(title, name):
+        path = tmp_path / name
+        path.write_text("\n".join(json.dumps(r) for r in trial("NCT00000001", title=title)))
+        return path
+    first, second = version(None, "a.ndjson"), version("New title", "b.ndjson")
+    assert run(first) == 0 and run(second, changed_only=True) == 0
+    study = hapi.store["ResearchStudy/" + next(k.split("/")[1] for k in hapi.store if k.startswith("ResearchStudy"))]
+    assert len([t for t in study["meta"]["tag"] if t["system"] == HASH_SYSTEM]) == 2
+    hapi.requests.clear()
+    assert run(first, changed_only=True) == 0
+    sent = [e["request"]["url"] for e in hapi.writes("transaction")[0][2]["entry"]]
+    assert sent == ["ResearchStudy?identifier=http://clinicaltrials.gov|NCT00000001"]
+    assert hapi.store[f"ResearchStudy/{study['id']}"]["title"] == trial("NCT00000001")[0]["title"]
+    assert "0 created, 1 updated, 5 unchanged, 0 failed" in capsys.readouterr().err.splitlines()[-1]
+
+
 def test_changed_only_dry_run_reports_what_would_be_sent(hapi, ndjson, capsys):
     assert run(ndjson(1)) == 0
     assert run(ndjson(2), changed_only=True, dry_run=True) == 0

@@ -59,7 +59,9 @@ def existing(client: FhirClient, writes: list[Write]) -> tuple[set[str], dict[st
             # absent, or several copies (the write will meet the server's 412 and report it)
             continue
         known[w.key] = f"{hits[0]['resourceType']}/{hits[0]['id']}"
-        tags = hits[0].get("meta", {}).get("tag", [])
-        if any(t.get("system") == HASH_SYSTEM and t.get("code") == w.hash for t in tags):
+        hashes = [t.get("code") for t in hits[0].get("meta", {}).get("tag", []) if t.get("system") == HASH_SYSTEM]
+        # HAPI keeps every tag a resource ever had: with more than one hash of ours on it, which one describes
+        # the content it holds now cannot be told, so it is sent again
+        if hashes == [w.hash]:
             unchanged.add(w.key)
     return unchanged, known
