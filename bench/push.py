@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -124,6 +125,8 @@ def main() -> int:
     from adapter.pipeline import convert_paths
     from adapter.sinks.files import NdjsonStream
 
+    # a SIGTERM ends the run through the finally below, so the engine does not outlive it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     base, engine = start_engine()
     try:
         with tempfile.TemporaryDirectory() as tmp:
