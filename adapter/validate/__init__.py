@@ -12,14 +12,15 @@ __all__ = ["R4", "R5", "DefinitionsUnavailable", "issues"]
 def issues(resource: dict, fhir_version: str = R4, thorough: bool = False) -> list[str]:
     """Every problem found in one resource, as readable sentences; empty when it is valid FHIR of that version.
 
-    R4 is checked against the official definitions in one pass (elements, cardinality, formats, required
-    codes); ``thorough`` adds fhirclient's strict R4 models as a second, independent check. R5 is checked with
-    fhir.resources' models and the R5 definitions' required bindings (its core package is fetched once with
-    npm: DefinitionsUnavailable when it cannot be).
+    Both versions are checked in one pass against their official definitions (elements, cardinality, formats,
+    codes in required bindings). ``thorough`` adds independent second opinions: the models of fhirclient (R4)
+    or fhir.resources (R5), and a separate walk of the required bindings. The R5 definitions are fetched once
+    with npm: DefinitionsUnavailable when they cannot be.
     """
-    if fhir_version == R4:
-        found = element_issues(resource)
-        return found + structure_issues(resource) if thorough else found
-    if fhir_version == R5:
-        return structure_issues_r5(resource) + binding_issues(resource, fhir_version)
-    raise ValueError(f"unsupported FHIR version {fhir_version!r}: use {R4} or {R5}")
+    if fhir_version not in (R4, R5):
+        raise ValueError(f"unsupported FHIR version {fhir_version!r}: use {R4} or {R5}")
+    found = element_issues(resource, fhir_version)
+    if thorough:
+        models = structure_issues(resource) if fhir_version == R4 else structure_issues_r5(resource)
+        found = list(dict.fromkeys(found + models + binding_issues(resource, fhir_version)))
+    return found

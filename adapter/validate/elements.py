@@ -19,9 +19,10 @@ _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-t
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
 _SYSTEM = "http://hl7.org/fhirpath/System."
 _INTEGERS = {"integer": (-2**31, 2**31 - 1), "unsignedInt": (0, 2**31 - 1), "positiveInt": (1, 2**31 - 1)}
+# integer64 (R5) travels as a JSON string, checked by its regex like the other string-shaped primitives
 _PRIMITIVES = {"boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary", "instant",
                "date", "dateTime", "time", "code", "oid", "id", "markdown", "unsignedInt", "positiveInt", "uuid",
-               "xhtml"}
+               "xhtml", "integer64"}
 
 
 class Shape:
@@ -77,6 +78,8 @@ def shape(type_name: str, path: str, version: str = R4) -> Shape:
     children: dict[str, Rule] = {}
     required: list[tuple[str, ...]] = []
     prefix = path + "."
+    sd = structure_definition(type_name, version)
+    resource = path == type_name and sd is not None and sd.get("kind") == "resource"
     for full, el in elements_by_path(type_name, version).items():
         if not full.startswith(prefix) or "." in full[len(prefix):]:
             continue
@@ -100,12 +103,16 @@ def shape(type_name: str, path: str, version: str = R4) -> Shape:
                 keys += (key,)
         else:
             kind = _kind(el["type"][0]) if el.get("type") else "BackboneElement"
+            if name == "id" and not resource:
+                # Element.id is a string wherever it appears; R5's ElementDefinition snapshot calls it an id,
+                # which its own element ids ("Extension.value[x]") could not be
+                kind = "string"
             children[name] = Rule(kind, many, vs, _target(type_name, full, kind, None), version)
             keys = (name,)
         if el.get("min", 0) >= 1:
             # a primitive may be present only as its "_name" extension sibling
             required.append(keys + tuple(f"_{k}" for k in keys))
-    return Shape(children, tuple(required), path == type_name)
+    return Shape(children, tuple(required), resource)
 
 
 @cache
