@@ -45,7 +45,8 @@ def templates(path: str | None) -> list[list[dict]]:
             if line.strip():
                 resource = json.loads(line)
                 by_trial.setdefault(resource["id"].split("-")[0], []).append(resource)
-        return list(by_trial.values())
+        # shared parties (org-…, loc-…) group under their own prefixes: copying one would make no study
+        return [t for t in by_trial.values() if any(r["resourceType"] == "ResearchStudy" for r in t)]
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import sample_trial
 

@@ -1,6 +1,9 @@
-"""Search paths of the store on SQLite and PostgreSQL: driven paging, substring index, :text, :iterate, _since."""
+"""Search paths of the store on SQLite and PostgreSQL: driven paging, substring index and its LIKE fallback,
+:text, :iterate, _since."""
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -150,3 +153,32 @@ def test_database_of_an_earlier_schema_is_brought_up_to_date(db_url, trial):
     assert again.fts_enabled
     assert ids(again, "ResearchStudy", [("title:contains", "hip treat")]) == ["NCT00000001"]
     again.engine.dispose()
+
+
+def test_contains_without_pg_trgm_scans_with_like(pg_url, trial, caplog):
+    """A PostgreSQL role that may not create the pg_trgm extension still gets every substring match."""
+    import psycopg
+
+    role = "r_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        # tables, yes; extensions (CREATE on the database, for a trusted one like pg_trgm), no
+        conn.execute(f"GRANT ALL ON SCHEMA public TO {role}")
+    try:
+        with caplog.at_level(logging.WARNING, logger="adapter.store.fulltext"):
+            store = open_store(pg_url.replace("://postgres@", f"://{role}@"))
+        assert not store.fts_enabled and "pg_trgm is unavailable" in caplog.text
+        for n, word in enumerate(["breast", "hip", "asthma", "Café hip"]):
+            load(store, trial(f"NCT0000000{n}", title=f"Study of a {word} treatment")[:1])
+        assert ids(store, "ResearchStudy", [("title:contains", "sthm")]) == ["NCT00000002"]
+        assert ids(store, "ResearchStudy", [("title:contains", "HI")]) == ["NCT00000001", "NCT00000003"]
+        assert ids(store, "ResearchStudy", [("title:contains", "cafe hip,breast")]) == [
+            "NCT00000000", "NCT00000003"]
+        for odd in ("hip%", "h_p", "*"):
+            assert ids(store, "ResearchStudy", [("title:contains", odd)]) == []
+        assert search(store, "ResearchStudy", [("title:contains", "treat"), ("_total", "accurate")]).total == 4
+        store.engine.dispose()
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")

@@ -7,7 +7,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from adapter.server.context import STORE_KEY
-from adapter.server.fastread import FastRead
+from adapter.server.fast import FastPath
 from adapter.server.http import fhir_response, finish, preflight
 from adapter.server.outcome import FhirError, outcome_for
 
@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
         from adapter.server.conformance import publish
         publish(store)
 
-    app.wsgi_app = FastRead(app.wsgi_app, store, reads_public=not app.config.get("AUTH_READS", False))
+    app.wsgi_app = FastPath(app, store)
 
     @app.errorhandler(FhirError)
     def fhir_error(exc: FhirError):

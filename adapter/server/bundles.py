@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from json.encoder import encode_basestring_ascii
 from urllib.parse import urlencode
 
 from adapter.server.shaping import shape
@@ -21,16 +22,20 @@ def page_url(base: str, resource_type: str, items: list[tuple[str, str]], cursor
     return f"{base}/{resource_type}" + (f"?{query}" if query else "")
 
 
-def _entry_text(base: str, rtype: str, res_id: str, content: str, mode: str, query: SearchQuery) -> str:
+def _entry(base: str, rtype: str, res_id: str, content: bytes, mode: bytes, query: SearchQuery,
+           version: str) -> bytes:
     if query.summary or query.elements:
-        content = json.dumps(shape(json.loads(content), query.summary, query.elements), separators=(",", ":"),
-                             ensure_ascii=False)
-    full_url = json.dumps(f"{base}/{rtype}/{res_id}")
-    return f'{{"fullUrl":{full_url},"resource":{content},"search":{{"mode":"{mode}"}}}}'
+        content = json.dumps(shape(json.loads(content), query.summary, query.elements, version),
+                             separators=(",", ":"), ensure_ascii=False).encode()
+    # what json.dumps makes of a str, without its encoder machinery (a page has hundreds of entries)
+    full_url = encode_basestring_ascii(f"{base}/{rtype}/{res_id}").encode()
+    return b'{"fullUrl":' + full_url + b',"resource":' + content + b',"search":{"mode":"' + mode + b'"}}'
 
 
-def searchset(base: str, query: SearchQuery, items: list[tuple[str, str]], result: SearchResult) -> str:
-    """The searchset Bundle as JSON text; stored resources are spliced in without re-encoding."""
+def searchset(base: str, query: SearchQuery, items: list[tuple[str, str]], result: SearchResult,
+              version: str) -> bytes:
+    """The searchset Bundle as UTF-8 JSON (resources of FHIR ``version``); stored resources are spliced in
+    as they are stored."""
     links = [{"relation": "self", "url": page_url(base, query.resource_type, items, query.cursor)}]
     if result.next_cursor:
         links.append({"relation": "next", "url": page_url(base, query.resource_type, items, result.next_cursor)})
@@ -42,11 +47,11 @@ def searchset(base: str, query: SearchQuery, items: list[tuple[str, str]], resul
     if result.total is not None:
         head["total"] = result.total
     head["link"] = links
-    entries = [_entry_text(base, h.type, h.id, h.content, "match", query) for h in result.matches]
-    entries += [_entry_text(base, h.type, h.id, h.content, "include", query) for h in result.included]
-    text = json.dumps(head, separators=(",", ":"), ensure_ascii=False)
+    entries = [_entry(base, h.type, h.id, h.content, b"match", query, version) for h in result.matches]
+    entries += [_entry(base, h.type, h.id, h.content, b"include", query, version) for h in result.included]
+    text = json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()
     # FHIR JSON has no empty arrays: no matches, no entry element
-    return text[:-1] + ',"entry":[' + ",".join(entries) + "]}" if entries else text
+    return text[:-1] + b',"entry":[' + b",".join(entries) + b"]}" if entries else text
 
 
 def history_bundle(base: str, versions: list[Stored], self_url: str, next_url: str | None) -> dict:

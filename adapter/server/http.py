@@ -41,19 +41,18 @@ def negotiate(fmt: str | None, accept: str | None) -> str:
     return FHIR_JSON
 
 
-def fhir_response(body: dict | str | None, status: int = 200, headers: dict | None = None,
+def fhir_response(body: dict | str | bytes | None, status: int = 200, headers: dict | None = None,
                   media_type: str | None = None) -> Response:
-    """A JSON answer; ``body`` may already be JSON text (stored resources are served as stored)."""
-    if body is None:
-        text = ""
-    elif isinstance(body, str):
-        text = body
-    else:
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    if body is not None and request.args.get("_pretty") == "true":
-        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    """A JSON answer; ``body`` may already be JSON text or UTF-8 (stored resources are served as stored)."""
+    text = "" if body is None else body_text(body, request.args.get("_pretty") == "true")
     mimetype = (media_type or _safe_response_type()) + "; charset=utf-8"
     return Response(text, status=status, headers=headers or {}, content_type=mimetype)
+
+
+def body_text(body: dict | str | bytes, pretty: bool) -> str | bytes:
+    """JSON of a body (JSON text or UTF-8 is kept as it is, unless ``_pretty=true`` asks for it indented)."""
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False) if isinstance(body, dict) else body
+    return json.dumps(json.loads(text), indent=2, ensure_ascii=False) if pretty else text
 
 
 def _safe_response_type() -> str:

@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 
 from adapter.server.auth import authorize
-from adapter.server.bundles import history_bundle, searchset
+from adapter.server.bundles import history_bundle
 from adapter.server.capability import capability_statement
 from adapter.server.context import base_url, get_store, strict_handling
 from adapter.server.http import fhir_response, not_modified, response_type, version_headers
 from adapter.server.outcome import FhirError
+from adapter.server.search import search_bundle
 from adapter.server.shaping import shape
-from adapter.store.query import BadSearch, MAX_COUNT, parse_search
+from adapter.store.query import MAX_COUNT
 from adapter.store.store import Gone, NotFound
 from adapter.store.values import BadValue, date_range
 
@@ -53,7 +54,8 @@ def read(resource_type: str, res_id: str) -> Response:
     summary, elements = request.args.get("_summary"), request.args.get("_elements")
     body = stored.content
     if summary or elements:
-        body = shape(stored.json(), summary, elements.split(",") if elements else None)
+        body = shape(stored.json(), summary, elements.split(",") if elements else None,
+                     get_store().registry.version)
     return fhir_response(body, headers=headers, media_type=media)
 
 
@@ -136,14 +138,8 @@ def instance_history(resource_type: str, res_id: str) -> Response:
 
 def run_search(resource_type: str, items: list[tuple[str, str]]) -> Response:
     media = response_type()
-    store = get_store()
-    try:
-        query = parse_search(store.registry, known_type(resource_type), items, strict=strict_handling())
-        result = store.search(query)
-    except BadSearch as exc:
-        raise FhirError(400, str(exc)) from None
-    kept = [(k, v) for k, v in items if k not in query.ignored]
-    return fhir_response(searchset(base_url(), query, kept, result), media_type=media)
+    body = search_bundle(get_store(), known_type(resource_type), items, strict_handling(), base_url())
+    return fhir_response(body, media_type=media)
 
 
 @reads.get("/<resource_type>")

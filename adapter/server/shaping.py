@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from adapter.server.context import get_store
 from adapter.validate.definitions import structure_definition
 
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
@@ -40,11 +39,12 @@ def _subsetted(resource: dict, keep) -> dict:
     return out
 
 
-def shape(resource: dict, summary: str | None, elements: list[str] | None) -> dict:
-    """The resource as _summary (true/text/data) and _elements ask; unchanged when neither is given."""
+def shape(resource: dict, summary: str | None, elements: list[str] | None, version: str) -> dict:
+    """The resource (of FHIR ``version``) as _summary (true/text/data) and _elements ask; unchanged when
+    neither is given."""
     if summary in (None, "false", "count") and not elements:
         return resource
-    summary_names, mandatory = element_flags(resource.get("resourceType", ""), get_store().registry.version)
+    summary_names, mandatory = element_flags(resource.get("resourceType", ""), version)
     if summary == "true":
         return _subsetted(resource, lambda k: k in summary_names)
     if summary == "text":

@@ -1,16 +1,24 @@
 """Find the resources ``_include`` and ``_revinclude`` add to a page of matches, following ``:iterate``."""
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.engine import Connection
+from typing import Callable
+
+from sqlalchemy import bindparam, select, tuple_
 
 from adapter.store.query import Include
 from adapter.store.schema import idx_reference, resources
+from adapter.store.utf8 import utf8
 
-_PICKED = (resources.c.pk, resources.c.type, resources.c.res_id, resources.c.content)
+_PICKED = (resources.c.pk, resources.c.type, resources.c.res_id, utf8(resources.c.content))
 
 
-def _statement(inc: Include, pks: list[int]):
+def _shape(inc: Include, n: int) -> tuple:
+    """What the statement of an include over ``n`` resources depends on."""
+    return ("include", inc.source_type, inc.param.code if inc.param else None, inc.target_type, inc.reverse, n)
+
+
+def _statement(inc: Include, n: int):
+    pks = [bindparam(f"pk{i}") for i in range(n)]
     by_param = [idx_reference.c.param == inc.param.code] if inc.param is not None else []
     live = resources.c.deleted.is_(False)
     if inc.reverse:
@@ -25,8 +33,10 @@ def _statement(inc: Include, pks: list[int]):
     return select(*_PICKED).where(live, tuple_(resources.c.type, resources.c.res_id).in_(refs))
 
 
-def included(conn: Connection, includes: list[Include], matches: list[tuple[int, str]]) -> list[tuple]:
-    """(type, id, JSON text) of what the includes add to the matches, given as (pk, type).
+def included(run: Callable[[tuple, Callable, dict], list], includes: list[Include],
+             matches: list[tuple[int, str]]) -> list[tuple]:
+    """(type, id, JSON as UTF-8 bytes) of what the includes add to the matches, given as (pk, type); ``run(shape,
+    build, values)`` runs the statement ``build()`` makes for the shape with the values bound.
 
     Every include applies to the matches; the ``:iterate`` ones apply again to what was added, until a round
     adds nothing new.
@@ -41,7 +51,10 @@ def included(conn: Connection, includes: list[Include], matches: list[tuple[int,
             pks = [pk for pk, rtype in frontier if inc.reverse or rtype == inc.source_type]
             if not pks:
                 continue
-            for pk, rtype, res_id, content in conn.execute(_statement(inc, pks)):
+            # padded to a power of two (repeating a pk changes no IN list), so few statements serve every size
+            n = 1 << (len(pks) - 1).bit_length()
+            values = {f"pk{i}": pks[min(i, len(pks) - 1)] for i in range(n)}
+            for pk, rtype, res_id, content in run(_shape(inc, n), lambda: _statement(inc, n), values):
                 if pk not in seen:
                     seen.add(pk)
                     added.append((pk, rtype))

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.engine import Engine
 
-from adapter.store.compiled import Compiled
+from adapter.store.compiled import Compiled, Statements, first
 from adapter.store.include import included
 from adapter.store.migrate import prepare
 from adapter.store.query import SearchQuery
 from adapter.store.schema import history, resources
-from adapter.store.search import SearchPlan, encode_cursor
+from adapter.store.search import LIMIT, count_statement, encode_cursor, page_statement, shape_of
 from adapter.store.searchparams import SearchParamRegistry, load_registry
 from adapter.store.values import instant_from
 # the write side's results and errors are part of the store's interface
@@ -37,10 +38,10 @@ class Gone(StoreError):
 
 @dataclass
 class Hit:
-    """A resource found by a search, as (type, id, JSON text)."""
+    """A resource found by a search, as (type, id, JSON as UTF-8 bytes)."""
     type: str
     id: str
-    content: str
+    content: bytes
 
 
 @dataclass
@@ -62,10 +63,11 @@ class Store:
         self.dialect = engine.dialect.name
         self.fts_enabled = prepare(engine)
         self.writer = Writer(self.registry, self.fts_enabled)
-        self._read_current = Compiled(engine, select(
+        self.statements = Statements(engine.dialect)
+        self._read_current = Compiled(engine.dialect, select(
             resources.c.version, resources.c.last_updated, resources.c.deleted, resources.c.content).where(
             resources.c.type == bindparam("type"), resources.c.res_id == bindparam("res_id")))
-        self._read_version = Compiled(engine, select(
+        self._read_version = Compiled(engine.dialect, select(
             history.c.last_updated, history.c.deleted, history.c.content, history.c.method).where(
             history.c.type == bindparam("type"), history.c.res_id == bindparam("res_id"),
             history.c.version == bindparam("version")))
@@ -106,7 +108,7 @@ class Store:
     # ---- reads --------------------------------------------------------------------------------
 
     def read(self, resource_type: str, res_id: str) -> Stored:
-        row = self._read_current.first(type=resource_type, res_id=res_id)
+        row = first(self.engine, self._read_current, type=resource_type, res_id=res_id)
         if row is None:
             raise NotFound(f"{resource_type}/{res_id} is not known")
         version, last_updated, deleted, content = row
@@ -115,7 +117,7 @@ class Store:
         return Stored(resource_type, res_id, version, last_updated, False, content)
 
     def vread(self, resource_type: str, res_id: str, version: int) -> Stored:
-        row = self._read_version.first(type=resource_type, res_id=res_id, version=version)
+        row = first(self.engine, self._read_version, type=resource_type, res_id=res_id, version=version)
         if row is None:
             raise NotFound(f"{resource_type}/{res_id} has no version {version}")
         last_updated, deleted, content, method = row
@@ -146,29 +148,53 @@ class Store:
             return [self._stored(r) for r in conn.execute(stmt)]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan = SearchPlan(query, self.registry, self.dialect, self.fts_enabled)
-        with self.engine.connect() as conn:
-            # counting costs a second query, so only when asked for (or when nothing but the count is)
-            wants_total = query.total != "none" or query.summary == "count" or query.count == 0
-            total = conn.execute(plan.count_statement()).scalar() if wants_total else None
-            if query.summary == "count" or query.count == 0:
+        shape, values = shape_of(query, self.registry, self.dialect, self.fts_enabled)
+        counting = query.summary == "count" or query.count == 0
+        # counting costs a second query, so only when asked for (or when nothing but the count is)
+        wants_total = query.total != "none" or counting
+        statements = self.statements
+        runs = wants_total + (not counting) + bool(query.includes)
+        with self._reading(several=runs > 1) as cursor:
+            total = None
+            if wants_total:
+                count = statements.get(("count", shape.resource_type, shape.clauses), lambda: count_statement(shape))
+                total = count.rows(cursor, values)[0][0]
+            if counting:
                 return SearchResult([], [], total, None, None)
-            stmt, direction = plan.page_statement(query.count + 1)
-            rows = conn.execute(stmt).all()
+            page = statements.get(("page", shape), lambda: page_statement(shape))
+            rows = page.rows(cursor, {**values, LIMIT: query.count + 1})
             more = len(rows) > query.count
             rows = rows[:query.count]
-            if direction == "prev":
+            if shape.direction == "prev":
                 rows.reverse()
-            n_keys = len(plan.keys)
-            cursor = (lambda row, d: encode_cursor([row[4 + i] for i in range(n_keys)], row[0], d))
-            has_next = more if direction == "next" else True
-            has_prev = more if direction == "prev" else query.cursor is not None
-            next_cursor = cursor(rows[-1], "next") if rows and has_next else None
-            prev_cursor = cursor(rows[0], "prev") if rows and has_prev else None
+            n_keys = len(shape.sort)
+            cursor_at = (lambda row, d: encode_cursor([row[4 + i] for i in range(n_keys)], row[0], d))
+            has_next = more if shape.direction != "prev" else True
+            has_prev = more if shape.direction == "prev" else query.cursor is not None
+            next_cursor = cursor_at(rows[-1], "next") if rows and has_next else None
+            prev_cursor = cursor_at(rows[0], "prev") if rows and has_prev else None
             pks = [r[0] for r in rows]
-            added = included(conn, query.includes, [(r[0], r[1]) for r in rows]) if query.includes else []
+            added = (included(lambda key, build, params: statements.get(key, build).rows(cursor, params),
+                              query.includes, [(r[0], r[1]) for r in rows]) if query.includes else [])
         return SearchResult([Hit(r[1], r[2], r[3]) for r in rows], [Hit(*a) for a in added], total, next_cursor,
                             prev_cursor, pks)
+
+    @contextmanager
+    def _reading(self, several: bool):
+        """A DBAPI cursor on a pooled connection; ``several`` statements share one snapshot (a transaction),
+        a single statement needs none of its own (SQLite autocommit; PostgreSQL rolls back on return)."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            if several and self.dialect == "sqlite":
+                cursor.execute("BEGIN")
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        finally:
+            # back in the pool, the connection is rolled back: a read-only transaction ends there
+            connection.close()
 
     def iter_current(self, resource_type: str, since: str | None = None, batch: int = 500):
         """JSON text of every current resource of the type (updated at or after ``since``), in pk order."""
