@@ -37,7 +37,8 @@ def app(tmp_path, trial):
     store.engine.dispose()
 
 
-def test_fast_path_serves_plain_reads_and_passes_the_rest(app):
+def _watch_flask(app) -> tuple:
+    """(the Flask app's own WSGI callable, the list of requests the fast path hands over to it)."""
     fast = app.wsgi_app
     inner, routed = fast.wsgi_app, []
 
@@ -46,6 +47,11 @@ def test_fast_path_serves_plain_reads_and_passes_the_rest(app):
         return inner(environ, start_response)
 
     fast.wsgi_app = flask
+    return inner, routed
+
+
+def test_fast_path_serves_plain_reads_and_passes_the_rest(app):
+    _, routed = _watch_flask(app)
     client = Client(app)
     assert client.get("/ResearchStudy/NCT02059759").status_code == 200
     assert routed == []
@@ -110,14 +116,7 @@ def _same(response) -> tuple:
 @pytest.mark.parametrize("config", [{}, {"BASE_URL": "https://fhir.example/r4"}])
 def test_fast_searches_match_the_flask_route(five, config):
     app = create_app({"STORE": five, **config})
-    fast = app.wsgi_app
-    inner, routed = fast.wsgi_app, []
-
-    def flask(environ, start_response):
-        routed.append(environ["PATH_INFO"] + "?" + environ.get("QUERY_STRING", ""))
-        return inner(environ, start_response)
-
-    fast.wsgi_app = flask
+    inner, routed = _watch_flask(app)
     client, plain = Client(app), Client(inner)
     answered = 0
     for path in SEARCHES:
