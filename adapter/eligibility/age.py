@@ -8,9 +8,12 @@ from .model import Coding, Fact
 from .values import Value
 
 AGE = (Coding("http://snomed.info/sct", "424144002", "Current chronological age"),)
-_CUE = re.compile(r"(?<!gestational )(?<!gestation )(?<!bone )(?<!mental )(?<!childbearing )(?<!child-bearing )"
-                  r"(?<!child bearing )(?<!reproductive )(?<!corrected )(?<!postnatal )(?<!post-menstrual )"
-                  r"(?<!postmenstrual )(?<!menstrual )(?<!skeletal )(?<!of )\b(?:age[sd]?|aged|age\s+group)\b")
+# "age", "aged", "age group", but not "gestational age" or "bone age". The "a" is matched first, so a search skips
+# to one; the checks of the words before it then include that "a".
+_NOT_AN_AGE = ("gestational", "gestation", "bone", "mental", "childbearing", "child-bearing", "child bearing",
+               "reproductive", "corrected", "postnatal", "post-menstrual", "postmenstrual", "menstrual", "skeletal",
+               "of")
+_CUE = re.compile("a" + "".join(f"(?<!{w} a)" for w in _NOT_AN_AGE) + r"(?<!\wa)(?:ge[sd]?|ged|ge\s+group)\b")
 _OF_AGE = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?(?:of\s+age\b|y/?o\b)")
 _THING_GAP = re.compile(r"\s*(?:(?:is|are|was|were|be|been|that|which|not)\s+)*")
 _OLD = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?old\b")

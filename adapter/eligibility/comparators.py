@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 
-def _alts(*phrases: str) -> str:
-    return "|".join(sorted(phrases, key=len, reverse=True))
+def _alts(*phrases: str) -> tuple[str, ...]:
+    return tuple(sorted(phrases, key=len, reverse=True))
 
 
 _GE = _alts(r">\s*/?\s*=", r"=\s*>", r">\s*or\s*=", r"greater\s+than\s+or\s+equal(?:\s+to)?",
@@ -33,17 +33,36 @@ _LT = _alts(r"<+", r"less\s+than", r"lower\s+than", r"younger\s+than", r"fewer\s
 _GAP = r"(?:\s*(?:(?:to|of|the|a|an|approximately|about|age[sd]?)\b|:))*\s*"
 
 
-def _prefix_rx(alternatives: str) -> re.Pattern:
-    """Symbols may touch the word before them ("Hb<60"); words must start a word."""
-    alts = alternatives.split("|")
-    symbols = "|".join(a for a in alts if a[:1] in "<>=")
-    words = "|".join(a for a in alts if a[:1] not in "<>=")
-    parts = ([r"(?<![<>=])(?:" + symbols + r")"] if symbols else []) + ([r"(?<!\w)(?:" + words + r")"] if words else [])
-    return re.compile(r"(?:" + "|".join(parts) + r")" + _GAP + r"$")
+def _starts(phrase: str) -> list[tuple[str, str]]:
+    """(first character, rest) for each way the phrase can start: "(?:more|greater)\\s+x" starts two ways."""
+    group = re.fullmatch(r"\(\?:([a-z|]+)\)(.*)", phrase)
+    if group:
+        return [(w[0], w[1:] + group.group(2)) for w in group.group(1).split("|")]
+    if not (phrase[:1].isalpha() or phrase[:1] in "<>=") or phrase[1:2] in ("*", "?", "{"):
+        raise ValueError(f"comparator phrase must start with a plain character: {phrase}")
+    if phrase[1:2] == "+":      # ">+": one, then any more
+        return [(phrase[0], phrase[0] + "*" + phrase[2:])]
+    return [(phrase[0], phrase[1:])]
+
+
+def _prefix_rx(phrases: tuple[str, ...]) -> re.Pattern:
+    """The phrases, then the filler words, then the end. Symbols may touch the word before them ("Hb<60"); words
+    must start a word. The phrases are grouped by their first character, which each group matches before anything
+    else (the check of the character before it comes after): a search skips to those characters and tries only
+    the group of the one found. The order of the phrases does not matter, as only where the match starts is used."""
+    rests: dict[str, list[str]] = {}
+    for phrase in phrases:
+        for first, rest in _starts(phrase):
+            rests.setdefault(first, []).append(rest)
+    branches = []
+    for c, alts in rests.items():
+        before = "[<>=]" if c in "<>=" else r"\w"
+        branches.append(f"{c}(?<!{before}{c})(?:{'|'.join(alts)})")
+    return re.compile(f"(?:{'|'.join(branches)})" + _GAP + "$")
 
 
 _PREFIX = [(op, _prefix_rx(p)) for op, p in ((">=", _GE), ("<=", _LE), (">", _GT), ("<", _LT))]
-_SUFFIX = [(op, re.compile(r"^\s*(?:" + p + r")(?![\w])(?!\s+than\b)")) for op, p in (
+_SUFFIX = [(op, re.compile(r"\s*(?:" + "|".join(p) + r")(?![\w])(?!\s+than\b)")) for op, p in (
     (">=", _alts(r"or\s+more", r"or\s+greater", r"or\s+higher", r"or\s+above", r"or\s+older", r"or\s+over",
                  r"and\s+above", r"and\s+older", r"and\s+over", r"and\s+more", r"and\s+greater", r"and\s+higher",
                  r"and\s+up", r"or\s+longer", r"or\s+later", r"\+", r"or\s+greater\s+than", r"at\s+least",
@@ -58,8 +77,13 @@ _WINDOW = 48
 
 def prefix(before: str) -> tuple[str | None, int]:
     """The comparator right before a number, and where it starts in ``before``; (None, -1) when there is none."""
-    tail = before[-_WINDOW:]
-    offset = len(before) - len(tail)
+    return prefix_at(before, len(before))
+
+
+def prefix_at(low: str, end: int) -> tuple[str | None, int]:
+    """prefix(low[:end]), without copying the text before the window."""
+    offset = max(0, end - _WINDOW)
+    tail = low[offset:end]
     for op, rx in _PREFIX:
         m = rx.search(tail)
         if m:
@@ -69,13 +93,23 @@ def prefix(before: str) -> tuple[str | None, int]:
 
 def suffix(after: str) -> tuple[str | None, int]:
     """The comparator words right after a number and its unit ("18 years or older"), and their length."""
+    return suffix_at(after, 0)
+
+
+def suffix_at(low: str, pos: int) -> tuple[str | None, int]:
+    """suffix(low[pos:]), without copying the text after ``pos``."""
     for op, rx in _SUFFIX:
-        m = rx.match(after)
+        m = rx.match(low, pos)
         if m:
-            return op, m.end()
+            return op, m.end() - pos
     return None, 0
 
 
 def lost(before: str) -> bool:
     """A "=" or "?" right before the number where a comparator was meant."""
-    return bool(_LOST.search(before[-6:]))
+    return lost_at(before, len(before))
+
+
+def lost_at(low: str, end: int) -> bool:
+    """lost(low[:end])."""
+    return bool(_LOST.search(low[max(0, end - 6):end]))

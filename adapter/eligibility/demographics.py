@@ -15,9 +15,17 @@ _MALE = re.compile(r"^\W*(?:(?:healthy|adult|male)\s+)*(?:men|man|males?|boys)\b
 _SEX_ONLY = re.compile(r"^\W*(?:sex|gender)\s*:\s*(female|male)s?\b")
 
 
+# every match of the three starts, after the leading non-word characters, with one of these: most criteria do not
+_FIRST_WORDS = ("sex", "gender", "healthy", "adult", "post", "pre", "non-pregnant", "ambulatory", "female", "wom",
+                "girls", "male", "men", "man", "boys")
+_LEADING = re.compile(r"\W*")
+
+
 def read(ctx: Context) -> list[Fact]:
     low = ctx.low
     text = ctx.criterion.text
+    if not low.startswith(_FIRST_WORDS, _LEADING.match(low).end()):
+        return []
     m = _SEX_ONLY.match(low) or _FEMALE.match(low) or _MALE.match(low)
     if m is None:
         return []

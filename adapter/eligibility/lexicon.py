@@ -152,12 +152,13 @@ def _index(measurable: bool) -> dict[tuple[str, ...], tuple[str, bool]]:
 
 
 @cache
-def _starts(measurable: bool) -> dict[str, int]:
-    """First token of every term -> the most tokens a term starting with it has (most words start none)."""
-    out: dict[str, int] = {}
+def _starts(measurable: bool) -> dict[str, tuple[int, ...]]:
+    """First token of every term -> how many tokens the terms starting with it have, most first (most words
+    start none)."""
+    lengths: dict[str, set[int]] = {}
     for toks in _index(measurable):
-        out[toks[0]] = max(out.get(toks[0], 0), len(toks))
-    return out
+        lengths.setdefault(toks[0], set()).add(len(toks))
+    return {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()}
 
 
 def find_mentions(low: str, tokens: Tokens, measurable: bool) -> list[Mention]:
@@ -171,8 +172,9 @@ def find_mentions(low: str, tokens: Tokens, measurable: bool) -> list[Mention]:
     for i in [i for i, w in enumerate(words) if w in starts]:
         if i < after_last:
             continue
-        for n in range(min(starts[words[i]], len(words) - i), 0, -1):
-            found = index.get(tuple(words[i:i + n]))
+        left = len(words) - i
+        for n in starts[words[i]]:
+            found = index.get(tuple(words[i:i + n])) if n <= left else None
             if found:
                 break
         else:
@@ -206,13 +208,35 @@ def units() -> list[tuple[str, str, str]]:
     return sorted(set(out), key=lambda a: (-len(a[0]), a))
 
 
+def _unit_alternative(alias: str) -> str:
+    return r"\s*/\s*".join(r"\s*".join(re.escape(w) for w in part.split()) for part in alias.split("/"))
+
+
+# a unit ends where a word ends: "mg/dl" but not the "m" of "months"
+_UNIT_END = r")(?![a-z0-9])"
+
+
 @cache
 def unit_pattern() -> re.Pattern:
-    alts = []
-    for alias, _, _ in units():
-        alts.append(r"\s*/\s*".join(r"\s*".join(re.escape(w) for w in part.split()) for part in alias.split("/")))
-    # a unit ends where a word ends: "mg/dl" but not the "m" of "months"
-    return re.compile(r"(?:" + "|".join(alts) + r")(?![a-z0-9])")
+    return re.compile(r"(?:" + "|".join(_unit_alternative(alias) for alias, _, _ in units()) + _UNIT_END)
+
+
+@cache
+def _unit_patterns() -> tuple[dict[str, re.Pattern], re.Pattern]:
+    """unit_pattern() cut by the character an alias starts with, and the rest ("/mm3" may start with a space).
+    A match at one position only tries the aliases that can start there, in the order unit_pattern() has them,
+    so the same alias wins."""
+    alts = [(alias.split("/")[0].split()[:1], _unit_alternative(alias)) for alias, _, _ in units()]
+    firsts = {words[0][0] for words, _ in alts if words}
+    by_first = {c: re.compile(r"(?:" + "|".join(a for words, a in alts if not words or words[0][0] == c) + _UNIT_END)
+                for c in firsts}
+    return by_first, re.compile(r"(?:" + "|".join(a for words, a in alts if not words) + _UNIT_END)
+
+
+def unit_match(low: str, pos: int) -> re.Match | None:
+    """unit_pattern().match(low, pos)."""
+    by_first, other = _unit_patterns()
+    return by_first.get(low[pos:pos + 1], other).match(low, pos)
 
 
 @cache

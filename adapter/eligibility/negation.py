@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import re
 
-_CUE = re.compile(r"\b(?:no|not|without|never|absence|absent|lack|lacking|denies|denied|neither|none|except|"
-                  r"excluding|other\s+than|unless|ruled\s+out|free\s+(?:of|from)|"
-                  r"negative\s+(?:(?:test|result|screen)s?\s+)?(?:for|to|on|of))\b|n't\b")
+from . import rx
+
+_CUE = re.compile(rx.words(
+    ["no", "not", "without", "never", "absence", "absent", "lack", "lacking", "denies", "denied", "neither", "none",
+     "except", "excluding", r"other\s+than", "unless", r"ruled\s+out", r"free\s+(?:of|from)",
+     r"negative\s+(?:(?:test|result|screen)s?\s+)?(?:for|to|on|of)"], r"\b") + r"|n't\b")
 # "with or without X", "with/without X": both are allowed, nothing is negated
 _EITHER = re.compile(r"\bwith\s*(?:or|/)\s*without\b")
-_STOP = re.compile(r"[;.:()]|\b(?:but|who|whom|whose|which|that|with|while|if|when|where|because|although)\b")
+_STOP = re.compile(r";|\.|:|\(|\)|" + rx.words(
+    "but who whom whose which that with while if when where because although".split(), r"\b"))
 # words that start a predicate rather than continue a noun phrase: "without contraception or pregnant"
 _PREDICATE = (r"pregnant|lactating|breast[\s-]?feeding|nursing|hospitali[sz]ed|intubated|allergic|hypersensitive|"
               r"intolerant|unable|unwilling|willing|able|eligible|positive|receiving|taking|using|undergoing|"
@@ -16,10 +20,18 @@ _PREDICATE = (r"pregnant|lactating|breast[\s-]?feeding|nursing|hospitali[sz]ed|i
 # a finite verb after "and"/"or" starts a new clause whatever came before: "not pregnant and has diabetes"
 _VERB = (r"is|are|was|were|has|have|had|does|did|do|can|cannot|could|will|would|may|might|must|should|shall|"
          r"receives|received|requires|takes|took|undergoes|underwent|uses|plans")
-_CONJ = r"(?:,|\b(?:or|and|and/or)\b)\s*"
-_NEW_CLAUSE = re.compile(_CONJ + r"(?=(?:" + _VERB + r")\b)")
-_NEW_PREDICATE = re.compile(_CONJ + r"(?=(?:" + _PREDICATE + r")\b)")
-_PREDICATE_WORD = re.compile(r"\b(?:" + _PREDICATE + r")\b")
+_CONJ = ["or", "and", "and/or"]
+
+
+def _conjunction_before(words: str) -> re.Pattern:
+    """A comma or a conjunction ("or", "and") and the spaces after it, where one of the words follows."""
+    ahead = r"\s*(?=(?:" + words + r")\b)"
+    return re.compile("," + ahead + "|" + rx.words(_CONJ, r"\b" + ahead))
+
+
+_NEW_CLAUSE = _conjunction_before(_VERB)
+_NEW_PREDICATE = _conjunction_before(_PREDICATE)
+_PREDICATE_WORD = re.compile(rx.words(_PREDICATE.split("|"), r"\b"))
 # "non-X" negates X only: "non-smoker", but not the concept after "non-standard treatment"
 _NON = re.compile(r"\bnon[\s-]?$")
 # "a negative pregnancy test", "and negative HBsAg"; but "HER2 negative breast cancer" names a subtype
@@ -54,6 +66,14 @@ def _scope(text: str, start: int) -> str:
 def negated(low: str, start: int, end: int) -> bool:
     """Whether the mention at ``start``..``end`` is negated: an odd number of cues that reach it."""
     origin = max(0, start - _WINDOW)
-    left = _scope(_EITHER.sub(lambda m: " " * len(m.group(0)), low[origin:end]), start - origin)
-    count = len(_CUE.findall(left)) + len(_NEGATIVE.findall(left)) + bool(_NON.search(left))
+    near = low[origin:end]
+    # each pattern below needs its word: most mentions have none near them and are spared the scan
+    if "without" in near:
+        near = _EITHER.sub(lambda m: " " * len(m.group(0)), near)
+    left = _scope(near, start - origin)
+    count = len(_CUE.findall(left))
+    if "negative" in left:
+        count += len(_NEGATIVE.findall(left))
+    if "non" in left:
+        count += bool(_NON.search(left))
     return (count + bool(_AFTER.match(low, end, end + _WINDOW))) % 2 == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .model import EXCLUSION, INCLUSION, Criterion
@@ -60,7 +61,8 @@ def _header_side(line: str) -> str | None:
     if m and (m.group("rest") is None or len(m.group("rest").split()) <= 6):
         kind = m.group("kind").lower()
         return INCLUSION if kind.startswith("incl") else EXCLUSION
-    m = _HEADER_VERB.match(body)
+    # the body ends with no space, so a match of _HEADER_VERB (":" then spaces, at the end) ends with the ":"
+    m = _HEADER_VERB.match(body) if body.endswith(":") else None
     if m:
         kind = m.group("kind").lower()
         exclude = kind in ("excluded", "ineligible") or bool(m.group("not"))
@@ -70,8 +72,43 @@ def _header_side(line: str) -> str | None:
 
 def _lines(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _INLINE_HEADER.sub(lambda m: "\n" + m.group(1) + "\n", text)
-    return text.split("\n")
+    pieces, last = [], 0
+    for m in _inline_headers(text):
+        pieces += (text[last:m.start()], "\n", m.group(1), "\n")
+        last = m.end()
+    return ("".join(pieces) + text[last:] if pieces else text).split("\n")
+
+
+# "İ" and "ı" are the only characters that lower() turns into more than one, or that re.I matches with a letter
+# of "criteri" lower() does not turn them into
+_FOLD_ODD = ("\u0130", "\u0131")
+# where an inline header may start: the second alternative starts a line, the first a run of spaces after a
+# non-space
+_HEADER_START = re.compile(r"^|(?<=\S)[ \t]", re.M)
+# the whitespace-separated words an inline header may have before "criteri" ("key non inclusion"), with the
+# whitespace around them, read backwards
+_WORDS_BACK = re.compile(r"(?:\s*\S*){3}\s*")
+
+
+def _inline_headers(text: str) -> Iterator[re.Match]:
+    """_INLINE_HEADER.finditer(text). The regex starts with a lookbehind, so a search tries it at every position;
+    every header holds "criteri", so it is tried only where a header before one of those can start."""
+    if any(c in text for c in _FOLD_ODD):
+        yield from _INLINE_HEADER.finditer(text)
+        return
+    low, back = text.lower(), text[::-1]
+    pos = 0
+    while (hit := low.find("criteri", pos)) >= 0:
+        first = max(pos, len(text) - _WORDS_BACK.match(back, len(text) - hit).end())
+        found = None
+        for start in _HEADER_START.finditer(text, first, hit + 1):
+            if found := _INLINE_HEADER.match(text, start.start()):
+                break
+        if found:
+            yield found
+            pos = found.end()
+        else:
+            pos = hit + 1
 
 
 def _inline_items(body: str) -> list[tuple[str, str]]:

@@ -21,12 +21,19 @@ for _control in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), *range(0x7f
                  0x2028, 0x2029, 0xfeff]:
     _MAP[chr(_control)] = " "
 _TABLE = str.maketrans(_MAP)
+# str.translate looks up every character of the text in the dict, and a miss costs it an exception: ASCII text
+# (most criteria) is translated as bytes, and the ASCII characters the map leaves alone map to themselves
+_ASCII = [chr(i) for i in range(128)]
+_ASCII_TABLE = bytes.maketrans("".join(_ASCII).encode("ascii"),
+                               "".join(_MAP.get(c, c) for c in _ASCII).encode("ascii"))
+_TABLE.update({ord(c): ord(c) for c in _ASCII if c not in _MAP})
 _ESCAPE = re.compile(r"\\([<>=*_\[\]()#+\-.!])")
 
 
 def clean(text: str) -> str:
     """NFKC text with one dash, ASCII comparators, markdown escapes undone and control characters as spaces."""
-    t = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    t = unicodedata.normalize("NFKC", text)
+    t = t.encode("ascii").translate(_ASCII_TABLE).decode("ascii") if t.isascii() else t.translate(_TABLE)
     return _ESCAPE.sub(r"\1", t) if "\\" in t else t
 
 

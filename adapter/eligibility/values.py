@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import comparators
-from .lexicon import unit_lookup, unit_pattern
+from . import comparators, rx
+from .lexicon import unit_lookup, unit_match
 
 WORD_NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -13,11 +13,12 @@ WORD_NUMBERS = {
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "twice": 2, "thrice": 3,
 }
-_NUM = re.compile(r"(?<![\w.,/])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?![\d.,])|\d+(?:\.\d+)?|\.\d+)"
-                  r"(?![\d])|\b(?:" + "|".join(WORD_NUMBERS) + r")\b")
-# text with neither can hold no number: the cheap test spares most criteria the scan with _NUM
-_DIGIT = re.compile(r"\d")
-_NUMBER_WORD = re.compile("|".join(WORD_NUMBERS))
+# numbers written in digits: "12", "1,500", "150 000", "2.5", ".5" (not the "5" of "x5" or "1/5"); the first
+# character is matched first, so the regex engine can skip to a digit or a dot, and the lookbehind checks the one
+# before it. Digits and number words share no character: the two scans find what one alternation of both would.
+_DIGITS = re.compile(r"[\d.](?<![\w.,/][\d.])(?:(?<=\d)(?:\d{0,2}(?:,\d{3})+(?:\.\d+)?|\d{0,2}(?: \d{3})+(?![\d.,])|"
+                     r"\d*(?:\.\d+)?)|(?<=\.)\d+)(?![\d])")
+_WORDS = re.compile(rx.words(WORD_NUMBERS, r"\b"))
 _DEC_COMMA = re.compile(r",(\d{1,2})(?!\d)")
 _POWER = re.compile(r"\s*(?:x|\*)\s*10\s*(?:\^|\*\*|\*|e)?\s*\(?\s*(\d{1,2})\s*\)?(?=\s*/)")
 _ULN = re.compile(
@@ -78,11 +79,11 @@ def _unit_at(low: str, pos: int) -> tuple[str | None, str | None, str | None, in
     j = pos
     while j < len(low) and (low[j] == " " or (low[j] == "-" and j == pos and low[j + 1:j + 2].isalpha())):
         j += 1
-    m = unit_pattern().match(low, j)
+    m = unit_match(low, j)
     if not m:
         return (None, None, None, pos) if exp is None else (f"10*{exp}", f"x10^{exp}", "measure", pos)
     written = m.group(0)
-    code, kind = unit_lookup().get(re.sub(r"\s+", "", written), (None, None))
+    code, kind = unit_lookup().get("".join(written.split()), (None, None))
     if code is None:
         return None, None, None, pos
     if exp is not None:
@@ -92,11 +93,16 @@ def _unit_at(low: str, pos: int) -> tuple[str | None, str | None, str | None, in
     return code, written, kind, m.end()
 
 
+def _numbers(low: str) -> list[re.Match]:
+    """The numbers of the text, in order."""
+    nums = list(_DIGITS.finditer(low))
+    words = list(_WORDS.finditer(low))
+    return sorted(nums + words, key=re.Match.start) if words else nums
+
+
 def find(low: str) -> list[Value]:
     """Value expressions left to right; each number belongs to at most one."""
-    if not _DIGIT.search(low) and not _NUMBER_WORD.search(low):
-        return []
-    nums = list(_NUM.finditer(low))
+    nums = _numbers(low)
     out: list[Value] = []
     i = 0
     while i < len(nums):
@@ -147,7 +153,7 @@ def find(low: str) -> list[Value]:
                 val.unit, val.unit_text, val.unit_kind = unit, unit_text, kind
                 after = after if unit else pair.end()
             val.end = after if unit else val.end
-        op, op_start = comparators.prefix(low[:start])
+        op, op_start = comparators.prefix_at(low, start)
         if op and val.op == "range":
             if op in (">", ">="):       # "> 8 - 40 years": a strict low bound and an inclusive high one
                 high = Value(val.end, val.end, "<=", value=val.high, unit=val.high_unit or val.unit,
@@ -170,7 +176,7 @@ def find(low: str) -> list[Value]:
                 continue
             filler = _AGE_FILLER.match(low, val.end)
             skip = filler.end() - val.end if filler else 0
-            sop, length = comparators.suffix(low[val.end + skip:])
+            sop, length = comparators.suffix_at(low, val.end + skip)
             if sop:
                 val.op = sop
                 val.end += skip + length
@@ -178,7 +184,7 @@ def find(low: str) -> list[Value]:
                     unit, unit_text, kind, after = _unit_at(low, val.end)
                     if unit:
                         val.unit, val.unit_text, val.unit_kind, val.end = unit, unit_text, kind, after
-            elif comparators.lost(low[:start]):
+            elif comparators.lost_at(low, start):
                 val.op = "unknown"
         out.append(val)
         while i < len(nums) and nums[i].start() < val.end:
