@@ -1,9 +1,10 @@
 """Benchmark the FHIR server: req/s and p50/p99 latency of a read and three searches, and server memory.
 
-    python bench/serve.py --studies 100000          # builds (or reuses) /tmp/trialfhir-bench-100000-s<N>.sqlite
+    python bench/serve.py --studies 100000   # builds (or reuses) /tmp/trialfhir-bench-100000-<corpus>-s<N>.sqlite
     git archive HEAD | tar -x -C /tmp/base && python bench/serve.py --baseline /tmp/base   # before | after
 
-The database holds a corpus of trials (``--resources FILE.ndjson``, else the test suite's sample trial)
+The database holds a corpus of trials (``--resources FILE.ndjson``; by default the development corpus in
+../shared, converted once; ``--resources sample`` copies the test suite's sample trial)
 re-identified into ``--studies`` ResearchStudies with their eligibility Groups; it is cached under /tmp keyed
 by the store's schema version, so a schema change rebuilds it and nothing else does. The server is gunicorn
 (gthread) serving ``server:app``; the load comes from ``wrk`` (Debian package) when installed, else from
@@ -37,8 +38,28 @@ STATUSES = ["active", "completed", "closed-to-accrual", "withdrawn", "approved"]
 WORDS = ["breast", "asthma", "cancer", "drug", "pediatric", "hip", "metastatic"]
 
 
+CORPUS = ROOT.parent / "shared" / "corpus" / "ctgov"
+
+
+def corpus_ndjson() -> str:
+    """The development corpus converted to NDJSON once (cached beside the databases)."""
+    out = Path(tempfile.gettempdir()) / "trialfhir-bench-corpus.ndjson"
+    if not out.exists():
+        from adapter.errors import RecordError
+        from adapter.pipeline import convert_paths
+        from adapter.sinks.files import NdjsonStream
+        sink = NdjsonStream(out, per_type=False)
+        for item in convert_paths(sorted(CORPUS.glob("*/*"))):
+            if not isinstance(item, RecordError):
+                sink.add(item.resources)
+        sink.close()
+    return str(out)
+
+
 def templates(path: str | None) -> list[list[dict]]:
     """Trials to copy: groups of resources sharing one NCT id (from NDJSON), or the test sample trial."""
+    if path == "corpus":
+        path = corpus_ndjson()
     if path:
         by_trial: dict[str, list[dict]] = {}
         for line in Path(path).read_text().splitlines():
@@ -187,7 +208,9 @@ def _cell(r: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=100_000)
-    parser.add_argument("--resources", help="NDJSON of converted trials to copy (default: the sample trial)")
+    parser.add_argument("--resources", default="corpus" if CORPUS.is_dir() else None,
+                        help="NDJSON of converted trials to copy; 'corpus' (the default when ../shared is there) "
+                             "converts the development corpus; 'sample' copies the test sample trial")
     parser.add_argument("--db", help="database (default: /tmp/trialfhir-bench-<studies>[-<corpus>]-s<schema>.sqlite)")
     parser.add_argument("--seconds", type=float, default=10)
     # a gthread worker accepts every pending connection at once: with few, one worker may get them all
@@ -197,6 +220,8 @@ def main() -> int:
     parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--baseline", type=Path, help="another source tree to serve the same database from")
     args = parser.parse_args()
+    if args.resources == "sample":
+        args.resources = None
     corpus = f"-{Path(args.resources).stem}" if args.resources else ""
     db = args.db or f"/tmp/trialfhir-bench-{args.studies}{corpus}-s{SCHEMA_VERSION}.sqlite"
     build(db, args.studies, templates(args.resources))
