@@ -12,8 +12,8 @@ import time
 import pytest
 
 from adapter.push.ahead import ahead
-from adapter.push.batches import (HASH_SYSTEM, Study, batch_bundle, content_hash, prepare, references, study_hash,
-                                  study_writes, transaction_bundle)
+from adapter.push.batches import (HASH_SYSTEM, Study, batch_bundle, canonical, content_hash, prepare, references,
+                                  study_hash, study_writes, transaction_bundle)
 from adapter.push.limits import SizeLimit
 
 # ---- SizeLimit
@@ -145,3 +145,14 @@ def test_ahead_stays_within_its_depth_and_stops_when_closed():
 
 def test_ahead_with_no_depth_runs_in_the_caller():
     assert list(ahead(lambda: iter("abc"), depth=0)) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("value", [
+    {"b": 1, "a": [0.5, 40.71427, 100000.0, 1e16, 2**53], "é": "naïve \u2028 😀", "c": "\x00\x1f\x7f\"\\"},
+    {"valueQuantity": {"value": 0.00001}},        # orjson writes 0.00001, json 1e-05
+    {"value": float("nan")},                        # orjson writes null, json NaN
+    {"big": 2**70},                                 # beyond orjson's integers
+    {"lone": "\ud800"},                            # a lone surrogate orjson refuses
+])
+def test_canonical_text_is_json_dumps(value):
+    assert canonical(value) == json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

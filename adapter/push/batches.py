@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+import orjson
+
 from ..fhir.bundle import conditional_url
 from ..fhir.ids import urn_uuid
 from ..fhir.urls import BASE
@@ -94,9 +96,22 @@ def key_of(resource: dict) -> str:
     return f"{resource['resourceType']}/{resource['id']}"
 
 
+def canonical(value) -> str:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``, the text the content hash
+    is defined on. orjson writes the same text about 4x faster, except for a float under 1e-4 (0.00001 where
+    json writes 1e-05) and NaN (null where json writes NaN): a text that may hold either is made by json."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        text = b"0.0000"
+    if b"0.0000" in text or b"null" in text:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.decode("utf-8")
+
+
 def fingerprint(resource: dict) -> Fingerprint:
     body = {k: v for k, v in resource.items() if k not in ("id", "meta")}
-    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = canonical(body)
     return Fingerprint(text, hashlib.sha256(text.encode("utf-8")).hexdigest()[:32],
                        _local(_REFERENCE.findall(text)))
 
@@ -113,7 +128,11 @@ def references(node) -> set[str]:
 
 def reference_values(node) -> list[str]:
     """Every ``reference`` string inside a resource, as written in JSON."""
-    return _REFERENCE.findall(json.dumps(node, ensure_ascii=False, separators=(",", ":")))
+    try:
+        text = orjson.dumps(node).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        text = json.dumps(node, ensure_ascii=False, separators=(",", ":"))
+    return _REFERENCE.findall(text)
 
 
 def rewritten(node, mapping: dict[str, str]):

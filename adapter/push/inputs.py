@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import orjson
+
 from ..errors import FormatError, RecordError
 from ..fhir.ids import urn_uuid
 from .batches import Study, key_of, reference_values, rewritten
@@ -23,6 +25,15 @@ def is_fhir(path: Path) -> bool:
         return bool(_FHIR_START.match(fh.read(4096)))
 
 
+def _loads(text: str):
+    """json.loads, by orjson when it can (about 3x faster); json decides what orjson refuses (NaN, huge
+    integers) and words the errors."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _docs(path: Path) -> Iterator[dict]:
     """Every resource of a file: a streamed Bundle of ours (an entry a line) and NDJSON are read line by line,
     anything else whole; Bundle entries come out as the entries themselves."""
@@ -32,19 +43,19 @@ def _docs(path: Path) -> Iterator[dict]:
             for line in fh:
                 line = line.strip().rstrip(",")
                 if line and line != "]}":
-                    yield json.loads(line)
+                    yield _loads(line)
             return
         try:
-            doc = json.loads(first)
+            doc = _loads(first)
         except json.JSONDecodeError:
             doc = None
         if doc is not None:
             yield from _entries(doc)
             for line in fh:
                 if line.strip():
-                    yield from _entries(json.loads(line))
+                    yield from _entries(_loads(line))
             return
-        yield from _entries(json.loads(first + fh.read()))
+        yield from _entries(_loads(first + fh.read()))
 
 
 def _entries(doc: dict) -> Iterator[dict]:
