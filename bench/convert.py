@@ -27,23 +27,33 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def rate(label: str, paths: list[Path], stage, repeat: int) -> float:
-    """The median of ``repeat`` timed passes (a busy machine slows single passes unevenly)."""
+def _timed(paths: list[Path], stage) -> tuple[float, float, int, int]:
+    """(records per CPU second, wall seconds, records, failed) of one pass."""
     from adapter.errors import RecordError
-    runs = []
+    wall, cpu = time.perf_counter(), _cpu()
+    n = failed = 0
+    for item in stage(paths):
+        n += 1
+        failed += isinstance(item, RecordError)
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    return (n / cpu if cpu else float("inf")), wall, n, failed
+
+
+def rates(paths: list[Path], stages: dict, repeat: int) -> dict[str, float]:
+    """The median of ``repeat`` passes of each stage. The stages take turns, pass by pass, so a machine whose
+    speed drifts (a shared VM does) slows them alike rather than whichever runs last."""
+    runs: dict[str, list] = {label: [] for label in stages}
     for _ in range(repeat):
-        wall, cpu = time.perf_counter(), _cpu()
-        n = failed = 0
-        for item in stage(paths):
-            n += 1
-            failed += isinstance(item, RecordError)
-        wall, cpu = time.perf_counter() - wall, _cpu() - cpu
-        runs.append((n / cpu if cpu else float("inf"), wall))
-    per_core, wall = sorted(runs)[len(runs) // 2]
-    spread = f"{min(r for r, _ in runs):.0f}-{max(r for r, _ in runs):.0f}" if repeat > 1 else ""
-    print(f"  {label:<28} {n:6d} records  {wall:7.2f} s wall  {per_core:8.1f} studies/s per core"
-          f"  ({failed} failed{', runs ' + spread if spread else ''})")
-    return per_core
+        for label, stage in stages.items():
+            runs[label].append(_timed(paths, stage))
+    out = {}
+    for label, passes in runs.items():
+        per_core, wall, n, failed = sorted(passes)[len(passes) // 2]
+        spread = f", runs {min(p[0] for p in passes):.0f}-{max(p[0] for p in passes):.0f}" if repeat > 1 else ""
+        print(f"  {label:<28} {n:6d} records  {wall:7.2f} s wall  {per_core:8.1f} studies/s per core"
+              f"  ({failed} failed{spread})")
+        out[label] = per_core
+    return out
 
 
 def peak_rss_mb(paths: list[Path], copies: int) -> float:
@@ -63,7 +73,8 @@ def peak_rss_mb(paths: list[Path], copies: int) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=0, help="records per format (default: all)")
-    ap.add_argument("--repeat", type=int, default=3, help="timed passes per figure, median shown (default 3)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed passes per figure, taken in turns, median shown (default 3)")
     args = ap.parse_args()
     from adapter.pipeline import convert_paths
     from adapter.sources import read_path
@@ -85,9 +96,10 @@ def main() -> int:
         if args.limit:
             paths = paths[:args.limit]
         print(f"\n{fmt} ({len(paths)} files)")
-        base = rate("read only (baseline)", paths, read_only, args.repeat)
-        plain = rate("convert, no validation", paths, lambda ps: convert_paths(ps, validate=False), args.repeat)
-        full = rate("convert + validation", paths, lambda ps: convert_paths(ps, validate=True), args.repeat)
+        base, plain, full = rates(paths, {
+            "read only (baseline)": read_only,
+            "convert, no validation": lambda ps: convert_paths(ps, validate=False),
+            "convert + validation": lambda ps: convert_paths(ps, validate=True)}, args.repeat).values()
         print(f"  validation costs {plain / full:.2f}x; reading is {base / full:.1f}x faster than the whole "
               f"pipeline; target >= 300 studies/s per core: {'met' if full >= 300 else 'NOT met'}")
     paths = sorted((CORPUS / "api_v2_json").glob("*.json"))[: args.limit or None]
