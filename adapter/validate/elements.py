@@ -3,8 +3,8 @@ cardinality, primitive formats (the spec's own regexes) and codes in required bi
 
 The snapshots are compiled once into a Shape per (type, path): each JSON key's Rule knows its check and, for a
 complex element, the Shape of its children, so checking costs a dictionary lookup and a call an element.
-``trialfhir convert`` validates every resource with this; ``trialfhir validate`` adds fhirclient's strict
-models as a second, independent opinion.
+``trialfhir convert`` validates every resource of either FHIR version with this; ``trialfhir validate`` adds
+fhirclient's (R4) or fhir.resources' (R5) models as a second, independent opinion.
 """
 from __future__ import annotations
 
@@ -13,16 +13,12 @@ from functools import cache
 
 from .definitions import structure_definition
 from .packages import R4
-from .terminology import code_allowed, code_issue, elements_by_path
+from .terminology import PRIMITIVES, code_allowed, code_issue, elements_by_path
 
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
 _SYSTEM = "http://hl7.org/fhirpath/System."
 _INTEGERS = {"integer": (-2**31, 2**31 - 1), "unsignedInt": (0, 2**31 - 1), "positiveInt": (1, 2**31 - 1)}
-# integer64 (R5) travels as a JSON string, checked by its regex like the other string-shaped primitives
-_PRIMITIVES = {"boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary", "instant",
-               "date", "dateTime", "time", "code", "oid", "id", "markdown", "unsignedInt", "positiveInt", "uuid",
-               "xhtml", "integer64"}
 
 
 class Shape:
@@ -42,7 +38,7 @@ class Rule:
         self.kind, self.many, self.binding, self.version = kind, many, binding, version
         # a plain string needs no more than to be a non-empty JSON string: checked inline by _walk
         self.plain = kind == "string"
-        self.check = _checker(kind, version) if kind in _PRIMITIVES else None
+        self.check = _checker(kind, version) if kind in PRIMITIVES else None
         self._target, self._shape = target, None
 
     def shape(self) -> Shape:
@@ -67,7 +63,7 @@ def _target(type_name: str, path: str, kind: str, ref: str | None) -> tuple[str,
         return type_name, ref
     if kind in ("BackboneElement", "Element"):
         return type_name, path
-    if kind in _PRIMITIVES or kind == "Resource":
+    if kind in PRIMITIVES or kind == "Resource":
         return None
     return kind, kind
 
@@ -174,7 +170,7 @@ def _walk(node, shape: Shape, where, out: list[str]):
             if key == "resourceType" and shape.resource:
                 continue
             base = children.get(key[1:]) if key.startswith("_") else None
-            if base is None or base.kind not in _PRIMITIVES:
+            if base is None or base.kind not in PRIMITIVES:
                 out.append(f"{_at(where)}: unknown element {key!r}")
             continue
         if rule.many:

@@ -6,9 +6,11 @@ from functools import cache
 from .definitions import code_system, structure_definition, value_set
 from .packages import R4
 
-_PRIMITIVES = {"boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary", "instant",
-               "date", "dateTime", "time", "code", "oid", "id", "markdown", "unsignedInt", "positiveInt", "uuid",
-               "xhtml", "integer64", "http://hl7.org/fhirpath/System.String"}
+# FHIR's primitive types (integer64 is R5's, and travels as a JSON string), and the FHIRPath type some
+# snapshots give the ids and urls of elements
+PRIMITIVES = frozenset({"boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary",
+                        "instant", "date", "dateTime", "time", "code", "oid", "id", "markdown", "unsignedInt",
+                        "positiveInt", "uuid", "xhtml", "integer64", "http://hl7.org/fhirpath/System.String"})
 
 
 @cache
@@ -93,7 +95,7 @@ def _has_binding(type_name: str, path: str, version: str) -> bool:
                 if kind in ("BackboneElement", "Element"):
                     if _has_binding(type_name, f"{path}.{json_key}", version):
                         return True
-                elif (kind not in _PRIMITIVES and kind not in ("Extension", "Resource")
+                elif (kind not in PRIMITIVES and kind not in ("Extension", "Resource")
                       and _has_binding(kind, kind, version)):
                     return True
         return False
@@ -158,7 +160,7 @@ def _walk(node: dict, type_name: str, path: str, where: str, out: list[str], ver
             if kind in ("BackboneElement", "Element") or not kind:
                 if _has_binding(type_name, f"{path}.{key}", version):
                     _walk(item, type_name, f"{path}.{key}", here, out, version)
-            elif kind not in _PRIMITIVES and _has_binding(kind, kind, version):
+            elif kind not in PRIMITIVES and _has_binding(kind, kind, version):
                 _walk(item, kind, kind, here, out, version)
 
 
