@@ -91,13 +91,9 @@ def prefix_at(low: str, end: int) -> tuple[str | None, int]:
     return None, -1
 
 
-def suffix(after: str) -> tuple[str | None, int]:
-    """The comparator words right after a number and its unit ("18 years or older"), and their length."""
-    return suffix_at(after, 0)
-
-
 def suffix_at(low: str, pos: int) -> tuple[str | None, int]:
-    """suffix(low[pos:]), without copying the text after ``pos``."""
+    """The comparator words at ``pos``, right after a number and its unit ("18 years or older"), and their
+    length."""
     for op, rx in _SUFFIX:
         m = rx.match(low, pos)
         if m:
@@ -105,11 +101,6 @@ def suffix_at(low: str, pos: int) -> tuple[str | None, int]:
     return None, 0
 
 
-def lost(before: str) -> bool:
-    """A "=" or "?" right before the number where a comparator was meant."""
-    return lost_at(before, len(before))
-
-
 def lost_at(low: str, end: int) -> bool:
-    """lost(low[:end])."""
+    """A "=" or "?" right before ``end``, the start of a number, where a comparator was meant."""
     return bool(_LOST.search(low[max(0, end - 6):end]))
