@@ -44,7 +44,7 @@ def cmd_convert(args) -> int:
     ok = False
     try:
         for item in _progress(convert_paths(paths, args.fmt, validate=not args.no_validate,
-                                            fhir_version=args.fhir_version), "convert"):
+                                            fhir_version=args.fhir_version, report=report is not None), "convert"):
             if isinstance(item, RecordError):
                 failures.append(item)
                 print(f"error: {item}", file=sys.stderr)
@@ -52,11 +52,11 @@ def cmd_convert(args) -> int:
             converted += 1
             sink.add(item.resources)
             record = item.record
-            lost = record.dropped + [f"record.{f}" for f in item.unmapped]
-            dropped.update(lost)
             for w in record.warnings:
                 print(f"warning: {record.source}: record {record.id}: {w}", file=sys.stderr)
             if report:
+                lost = record.dropped + [f"record.{f}" for f in item.unmapped]
+                dropped.update(lost)
                 report.write(json.dumps({"file": record.source, "record": record.id, "format": record.source_format,
                                          "resources": [f"{r['resourceType']}/{r['id']}" for r in item.resources],
                                          "dropped": lost, "warnings": record.warnings},
@@ -118,7 +118,7 @@ def _converted_resources(paths, fmt, failures: list, desc: str, fhir_version: st
     """Resources of every record that converts; errors are printed and collected in ``failures``."""
     from .pipeline import convert_paths
 
-    for item in _progress(convert_paths(paths, fmt, fhir_version=fhir_version), desc):
+    for item in _progress(convert_paths(paths, fmt, fhir_version=fhir_version, report=False), desc):
         if isinstance(item, RecordError):
             failures.append(item)
             print(f"error: {item}", file=sys.stderr)

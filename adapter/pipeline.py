@@ -33,9 +33,10 @@ def _mapped(path: str, mapped: frozenset[str]) -> bool:
     return any(".".join(parts[:n]) in mapped for n in range(1, len(parts) + 1))
 
 
-def convert_record(record: TrialRecord, validate: bool = True, fhir_version: str = R4) -> Converted | RecordError:
+def convert_record(record: TrialRecord, validate: bool = True, fhir_version: str = R4,
+                   report: bool = True) -> Converted | RecordError:
     """One record's resources in FHIR ``fhir_version`` (4.0.1 or 5.0.0), or a RecordError saying why it could
-    not be mapped or is invalid."""
+    not be mapped or is invalid. ``report`` lists the record fields the mapping does not carry."""
     if fhir_version not in MAPPERS:
         raise ValueError(f"unsupported FHIR version {fhir_version!r}: use {R4} or {R5}")
     mapper = MAPPERS[fhir_version]
@@ -48,13 +49,18 @@ def convert_record(record: TrialRecord, validate: bool = True, fhir_version: str
         problems = [p for r in resources for p in validation_issues(r, fhir_version)]
         if problems:
             return RecordError("invalid FHIR: " + "; ".join(problems), **where)
-    unmapped = [f for f in filled_fields(record) if not _mapped(f, mapper.MAPPED)]
-    return Converted(record, resources, unmapped)
+    if not report:
+        return Converted(record, resources)
+    return Converted(record, resources, [f for f in filled_fields(record) if not _mapped(f, mapper.MAPPED)])
 
 
 def convert_paths(paths: Iterable[Path], fmt: str | None = None, validate: bool = True,
-                  fhir_version: str = R4) -> Iterator[Converted | RecordError]:
-    """Every record of every file, converted; bad files and records come out as RecordErrors, in order."""
+                  fhir_version: str = R4, report: bool = True) -> Iterator[Converted | RecordError]:
+    """Every record of every file, converted; bad files and records come out as RecordErrors, in order.
+
+    ``report`` finds what ``convert --report`` lists: the source fields each reader left (a second walk over
+    every study) and the record fields the mapping does not carry. Without it, ``record.dropped`` holds only
+    the fields read and left, and ``unmapped`` is empty."""
     for path in paths:
-        for item in read_path(path, fmt):
-            yield item if isinstance(item, RecordError) else convert_record(item, validate, fhir_version)
+        for item in read_path(path, fmt, scan_dropped=report):
+            yield item if isinstance(item, RecordError) else convert_record(item, validate, fhir_version, report)

@@ -156,7 +156,7 @@ def studies(paths: Iterable[Path], fmt: str | None = None, validate: bool = True
             yield from fhir.read(path)
             continue
         from ..pipeline import convert_paths
-        for item in convert_paths([path], fmt, validate, fhir_version):
+        for item in convert_paths([path], fmt, validate, fhir_version, report=False):
             if isinstance(item, RecordError):
                 yield item
             else:

@@ -1,12 +1,16 @@
 """Readers: one module per input format, each turning a file into TrialRecords (and RecordErrors).
 
 Every reader module has ``FORMAT`` (its name for ``--from``), ``sniff(head: bytes, name: str) -> bool``
-and ``read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]``.  A reader never raises for a
-bad record: it yields a RecordError naming file, record and field, and goes on with the next record.
+and ``read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]``.  A reader
+never raises for a bad record: it yields a RecordError naming file, record and field, and goes on with the next
+record.  ``scan_dropped=False`` spares the registry readers their second walk over each study for the fields they
+did not read (``TrialRecord.dropped`` then lists only what was read and left); the page and canonical readers
+find their leftovers while reading, so they list them either way.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from importlib import import_module
 from pathlib import Path
 
@@ -19,8 +23,9 @@ _READERS = ("ctgov_json", "ctgov_xml", "canonical", "trial_finder_page", "regist
 _SNIFF_BYTES = 64 * 1024
 
 
-def readers():
-    return [import_module(f"{__name__}.{name}") for name in _READERS]
+@cache
+def readers() -> tuple:
+    return tuple(import_module(f"{__name__}.{name}") for name in _READERS)
 
 
 def formats() -> list[str]:
@@ -39,7 +44,8 @@ def detect(head: bytes, name: str):
     return next((reader for reader in readers() if reader.sniff(head, name)), None)
 
 
-def read_path(path: Path, fmt: str | None = None) -> Iterator[TrialRecord | RecordError]:
+def read_path(path: Path, fmt: str | None = None,
+              scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     """Every record of one file, as TrialRecords or RecordErrors, never raising for bad content."""
     file = str(path)
     try:
@@ -56,7 +62,7 @@ def read_path(path: Path, fmt: str | None = None) -> Iterator[TrialRecord | Reco
                           "or a known registry page layout (use --from to force one)", file=file)
         return
     fmt_name = fmt or reader.FORMATS[0]
-    for index, item in enumerate(reader.read(data, file)):
+    for index, item in enumerate(reader.read(data, file, scan_dropped)):
         if isinstance(item, TrialRecord):
             item.source = file
             item.source_format = item.source_format or fmt_name

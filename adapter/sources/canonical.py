@@ -115,7 +115,7 @@ def _first_error(messages, path: str = "") -> tuple[str, str]:
     return path, str(messages)
 
 
-def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
+def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     text = data.decode("utf-8-sig", errors="replace")
     if text.lstrip()[:1] in ("{", "["):
         try:

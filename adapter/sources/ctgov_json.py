@@ -26,7 +26,7 @@ def sniff(head: bytes, name: str) -> bool:
     return start in (b"{", b"[") and b'"protocolSection"' in head
 
 
-def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
+def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     """Every study in ``data`` as a TrialRecord, or a RecordError for a study that cannot be read."""
     try:
         text = data.decode("utf-8-sig")
@@ -38,7 +38,7 @@ def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
         if isinstance(study, RecordError):
             yield study
         else:
-            yield _checked(study, file, label, position)
+            yield _checked(study, file, label, position, scan_dropped)
         position += 1
 
 
@@ -76,14 +76,14 @@ def _ndjson_lines(text: str) -> list[tuple[int, str]] | None:
     return lines if isinstance(first, dict) else None
 
 
-def _checked(study, file: str, label: str, position: int) -> TrialRecord | RecordError:
+def _checked(study, file: str, label: str, position: int, scan_dropped: bool) -> TrialRecord | RecordError:
     nct = _peek_nct(study)
     try:
         if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
             raise RecordError("not a ClinicalTrials.gov v2 study: no protocolSection object", field="protocolSection")
         tracker = Tracker()
         record = _record(_Node(study, "", tracker))
-        record.dropped = tracker.json_dropped(study)
+        record.dropped = tracker.json_dropped(study) if scan_dropped else list(tracker.left)
         record.warnings += tracker.notes
     except RecordError as e:
         return RecordError(e.message, file=file, record=nct or label, field=e.field)

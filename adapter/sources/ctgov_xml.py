@@ -31,7 +31,7 @@ def sniff(head: bytes, name: str) -> bool:
     return start == b"<" and b"<" + _STUDY.encode() in head
 
 
-def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
+def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     """Every ``<clinical_study>`` in ``data`` as a TrialRecord, or a RecordError for one that cannot be read."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
                              remove_pis=True)
@@ -46,14 +46,14 @@ def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
         yield FormatError(f"no <{_STUDY}> element (root is <{root.tag}>)", file=file)
         return
     for position, study in enumerate(studies):
-        yield _checked(study, file, position)
+        yield _checked(study, file, position, scan_dropped)
 
 
-def _checked(study, file: str, position: int) -> TrialRecord | RecordError:
+def _checked(study, file: str, position: int, scan_dropped: bool) -> TrialRecord | RecordError:
     tracker = Tracker()
     try:
         record = _record(_Node(study, "", tracker))
-        record.dropped = tracker.xml_dropped(study)
+        record.dropped = tracker.xml_dropped(study) if scan_dropped else list(tracker.left)
         record.warnings += tracker.notes
     except RecordError as e:
         nct = " ".join((study.findtext("id_info/nct_id") or "").split())

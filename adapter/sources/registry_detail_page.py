@@ -41,7 +41,7 @@ def sniff(head: bytes, name: str) -> bool:
     return "Basic Information" in lines and (blurbs or {"Study Groups", "Eligibility Criteria"} & lines != set())
 
 
-def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
+def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     page = Page(data)
     sections = page.sections(lambda n: _header_of(page, n))
     record = TrialRecord(id="")

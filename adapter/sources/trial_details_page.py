@@ -58,7 +58,7 @@ def sniff(head: bytes, name: str) -> bool:
                                                   for line in lines)
 
 
-def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
+def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     page = Page(data)
     sections = page.sections(lambda n: _header_of(page.lines[n]))
     named = {}

@@ -29,7 +29,7 @@ def sniff(head: bytes, name: str) -> bool:
             and "•" in head.decode("utf-8", errors="replace"))
 
 
-def read(data: bytes, file: str) -> Iterator[TrialRecord | RecordError]:
+def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     page = Page(data)
     end = next((n for n, line in enumerate(page.lines) if _TAIL.match(line)), len(page.lines))
     sections = page.sections(lambda n: _HEADERS.get(page.lines[n].casefold()), end)
