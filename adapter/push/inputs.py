@@ -8,9 +8,8 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import orjson
-
 from ..errors import FormatError, RecordError
+from ..fastjson import loads
 from ..fhir.ids import urn_uuid
 from .batches import Study, key_of, reference_values, rewritten
 
@@ -25,15 +24,6 @@ def is_fhir(path: Path) -> bool:
         return bool(_FHIR_START.match(fh.read(4096)))
 
 
-def _loads(text: str):
-    """json.loads, by orjson when it can (about 3x faster); json decides what orjson refuses (NaN, huge
-    integers) and words the errors."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
 def _docs(path: Path) -> Iterator[dict]:
     """Every resource of a file: a streamed Bundle of ours (an entry a line) and NDJSON are read line by line,
     anything else whole; Bundle entries come out as the entries themselves."""
@@ -43,19 +33,19 @@ def _docs(path: Path) -> Iterator[dict]:
             for line in fh:
                 line = line.strip().rstrip(",")
                 if line and line != "]}":
-                    yield _loads(line)
+                    yield loads(line)
             return
         try:
-            doc = _loads(first)
+            doc = loads(first)
         except json.JSONDecodeError:
             doc = None
         if doc is not None:
             yield from _entries(doc)
             for line in fh:
                 if line.strip():
-                    yield from _entries(_loads(line))
+                    yield from _entries(loads(line))
             return
-        yield from _entries(_loads(first + fh.read()))
+        yield from _entries(loads(first + fh.read()))
 
 
 def _entries(doc: dict) -> Iterator[dict]:

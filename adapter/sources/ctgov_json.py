@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterator
 
 from ..errors import FormatError, RecordError
+from ..fastjson import loads
 from ..record import (Age, Arm, Coded, DateValue, Design, Eligibility, Identifier, Intervention, Organization,
                       Outcome, Person, Reference, Site, TrialRecord)
 from .citations import doi_in
@@ -45,7 +46,7 @@ def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRec
 def _studies(text: str, file: str):
     """(label, study object) for each study, or (label, RecordError) where the JSON itself is broken."""
     try:
-        doc = json.loads(text)
+        doc = loads(text)
     except json.JSONDecodeError as e:
         lines = _ndjson_lines(text)
         if lines is None:
@@ -53,7 +54,7 @@ def _studies(text: str, file: str):
             return
         for number, line in lines:
             try:
-                yield f"line {number}", json.loads(line)
+                yield f"line {number}", loads(line)
             except json.JSONDecodeError as le:
                 yield None, RecordError(f"malformed JSON on line {number}: {le.msg} at column {le.colno}",
                                         file=file, record=f"line {number}")
