@@ -31,4 +31,4 @@ def test_time_frames():
         (0, "wk"), (24, "wk"), (48, "wk")]
     assert [(p.value, p.unit) for p in parse_time_frame("48 weeks")] == [(48, "wk")]
     assert [(p.value, p.unit) for p in parse_time_frame("Day 90")] == [(90, "d")]
-    assert parse_time_frame("baseline") == []
+    assert parse_time_frame("baseline") == ()

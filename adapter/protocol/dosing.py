@@ -4,21 +4,21 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _TABLE = Path(__file__).resolve().parents[2] / "mappings" / "routes.json"
 _DIGIT = re.compile(r"\d")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Route:
     code: str
     display: str
     system: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dose:
     value: float
     # UCUM code, and the unit as the text wrote it
@@ -39,6 +39,8 @@ def _tables():
     return {w.casefold(): r for w, r in words}, route_re, units, dose_re
 
 
+# an arm's description is read again for each of its interventions: pure parsers, immutable results, cached
+@lru_cache(maxsize=1024)
 def parse_route(text: str | None) -> Route | None:
     """The first route the text names ("sub-cutaneous injections" -> subcutaneous), or None."""
     if not text:
@@ -52,6 +54,7 @@ def parse_route(text: str | None) -> Route | None:
     return routes[m.group(1).casefold()] if m else None
 
 
+@lru_cache(maxsize=1024)
 def parse_dose(text: str | None) -> Dose | None:
     """The first amount with a dose unit ("1.0 MIU of IL-2", "3 mg/kg"), or None."""
     if not text:

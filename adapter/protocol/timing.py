@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 _WORDS = {"one": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "thrice": 3, "four": 4, "five": 5, "six": 6,
           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
@@ -16,7 +17,7 @@ def _num(token: str) -> int:
     return int(token) if token.isdigit() else _WORDS[token.casefold()]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Repeat:
     """A FHIR Timing.repeat in version-free form: ``frequency`` times per ``period`` ``period_unit``."""
     frequency: int = 1
@@ -27,7 +28,7 @@ class Repeat:
     bounds_unit: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Schedule:
     """When an intervention is given: daily doses (``doses``), optionally inside repeated cycles (``cycles``)."""
     doses: Repeat | None = None
@@ -49,6 +50,12 @@ _FOR_DURATION = re.compile(rf"\bfor\s+{_N}\s+{_U}\b", re.I)
 _DOSE_WORDS = ("day", "daily", "week", "month", "every", "alternate", "consecutive", "/d")
 
 
+# registry texts repeat (an arm's description is read for each of its interventions, time frames such as
+# "12 weeks" recur across studies): the parsers are pure and their results immutable, so they are cached
+_CACHED = lru_cache(maxsize=1024)
+
+
+@_CACHED
 def parse_schedule(text: str | None) -> Schedule | None:
     """The schedule a text states ("5 consecutive days at the start of three consecutive months"), or None."""
     if not text:
@@ -85,13 +92,13 @@ def parse_schedule(text: str | None) -> Schedule | None:
             break
     counted = "times" in low or "total" in low
     if cycles is None and doses.count is None and counted and (m := _FOR_COUNT.search(text)):
-        doses.count = _num(next(g for g in m.groups() if g))
+        doses = replace(doses, count=_num(next(g for g in m.groups() if g)))
     if cycles is None and doses.count is None and (m := _FOR_DURATION.search(text)):
-        doses.bounds_value, doses.bounds_unit = _num(m.group(1)), _UNITS[m.group(2).casefold()]
+        doses = replace(doses, bounds_value=_num(m.group(1)), bounds_unit=_UNITS[m.group(2).casefold()])
     return Schedule(doses=doses, cycles=cycles)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TimePoint:
     """A time relative to the start of the study (``week 24``, ``90 days``)."""
     value: float
@@ -102,10 +109,11 @@ _POINT_UNIT_FIRST = re.compile(r"\b(day|week|month|year|hour)s?\s*[-]?\s*(\d+(?:
 _POINT_NUMBER_FIRST = re.compile(rf"\b(\d+(?:\.\d+)?|{_N[1:-1]})\s*-?\s*{_U}\b", re.I)
 
 
-def parse_time_frame(text: str | None) -> list[TimePoint]:
+@_CACHED
+def parse_time_frame(text: str | None) -> tuple[TimePoint, ...]:
     """The time points of an outcome's time frame ("week 0, week 24 and week 48", "up to 90 days")."""
     if not text:
-        return []
+        return ()
     points: list[TimePoint] = []
     for m in _POINT_UNIT_FIRST.finditer(text):
         points.append(TimePoint(float(m.group(2)), _UNITS[m.group(1).casefold() + "s"]))
@@ -119,4 +127,4 @@ def parse_time_frame(text: str | None) -> list[TimePoint]:
         if (p.value, p.unit) not in seen:
             seen.add((p.value, p.unit))
             unique.append(p)
-    return unique
+    return tuple(unique)

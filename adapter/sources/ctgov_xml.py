@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 from lxml import etree
@@ -31,12 +32,23 @@ def sniff(head: bytes, name: str) -> bool:
     return start == b"<" and b"<" + _STUDY.encode() in head
 
 
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's parser: making one costs about a quarter of parsing a study, and lxml's parsers may not be
+    shared between threads (push reads ahead in a background thread)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                                                 remove_comments=True, remove_pis=True)
+    return parser
+
+
 def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     """Every ``<clinical_study>`` in ``data`` as a TrialRecord, or a RecordError for one that cannot be read."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
-                             remove_pis=True)
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
         line, column = e.position
         yield FormatError(f"malformed XML: {e.msg} at line {line}, column {column}", file=file)
