@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from functools import lru_cache
 
 from .urls import BASE
 
@@ -11,6 +12,8 @@ ID_SYSTEM = f"{BASE}/id"
 _NAMESPACE = uuid.UUID("6f1c8e9a-3b7d-5e21-9c4a-0d2f7b8e1a53")
 
 
+# the same sponsors, sites and people recur in study after study
+@lru_cache(maxsize=4096)
 def minted_id(kind: str, *parts: str | None) -> str:
     """A stable id for a resource identified only by its content (e.g. an organisation's name)."""
     key = "|".join(" ".join((p or "").split()).casefold() for p in parts)
