@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    return " ".join(text.split()).casefold()
 
 
 @cache
@@ -26,6 +26,8 @@ def _tables() -> dict[str, dict[str, str]]:
     return tables
 
 
+# registry wording is drawn from short lists ("Recruiting", "Phase 2"), repeated in study after study
+@lru_cache(maxsize=4096)
 def to_enum(category: str, text: str | None) -> str | None:
     """The v2 enum for ``text`` in ``category``; None when the text is empty or not a known term."""
     if not text or not text.strip():
