@@ -1,153 +1,249 @@
 """Validate a resource in one pass against the official StructureDefinitions: element names, JSON shapes,
 cardinality, primitive formats (the spec's own regexes) and codes in required bindings.
 
-The snapshots are compiled once into a Shape per (type, path): each JSON key's Rule knows its check and, for a
-complex element, the Shape of its children, so checking costs a dictionary lookup and a call an element.
-``trialfhir convert`` validates every resource of either FHIR version with this; ``trialfhir validate`` adds
-fhirclient's (R4) or fhir.resources' (R5) models as a second, independent opinion.
+Nearly every resource we check is valid, so the check runs in two steps. Each Shape (see shapes.py) is turned
+into a generated Python function that only answers "valid or not": no locations, no messages, and for most
+values a dictionary lookup and an inline test. Only when it says no does the walk that reports every problem,
+located and in document order, run over the resource. ``trialfhir convert`` validates every resource of either
+FHIR version with this; ``trialfhir validate`` adds fhirclient's (R4) or fhir.resources' (R5) models as a
+second, independent opinion.
 """
 from __future__ import annotations
 
 import re
-from functools import cache
+import threading
 
 from .definitions import structure_definition
 from .packages import R4
-from .terminology import PRIMITIVES, code_allowed, code_issue, elements_by_path
+from .shapes import INTEGERS, TEXTUAL, Rule, Shape, shape, value_pattern
+from .terminology import PRIMITIVES, allowed_codes, code_allowed, code_issue
 
-_FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
-_REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
-_SYSTEM = "http://hl7.org/fhirpath/System."
-_INTEGERS = {"integer": (-2**31, 2**31 - 1), "unsignedInt": (0, 2**31 - 1), "positiveInt": (1, 2**31 - 1)}
+# ---- the yes/no check, generated per Shape ---------------------------------------------------------------------
 
-
-class Shape:
-    """What one JSON object may hold: a Rule per key, and the keys of each required child (any one will do)."""
-    __slots__ = ("children", "required", "resource")
-
-    def __init__(self, children: dict[str, Rule], required: tuple[tuple[str, ...], ...], resource: bool):
-        self.children, self.required, self.resource = children, required, resource
-
-
-class Rule:
-    """What one JSON key may hold: its data type, whether it is an array, its required binding, and for a
-    complex type where to find the rules of its children."""
-    __slots__ = ("kind", "many", "binding", "version", "plain", "check", "_target", "_shape")
-
-    def __init__(self, kind: str, many: bool, binding: str | None, target: tuple[str, str] | None, version: str):
-        self.kind, self.many, self.binding, self.version = kind, many, binding, version
-        # a plain string needs no more than to be a non-empty JSON string: checked inline by _walk
-        self.plain = kind == "string"
-        self.check = _checker(kind, version) if kind in PRIMITIVES else None
-        self._target, self._shape = target, None
-
-    def shape(self) -> Shape:
-        # resolved on first use: data types refer to each other in cycles (Identifier -> Reference -> Identifier)
-        if self._shape is None:
-            self._shape = shape(*self._target, self.version)
-        return self._shape
+# the globals of the generated functions: one function per Shape and one per kind of value test, with the
+# constants they test against
+_GENERATED: dict[str, object] = {}
+_NAMES: dict[Shape, str] = {}
+_READY: dict[Shape, object] = {}        # the functions generated completely, by Shape
+_GENERATING = threading.Lock()
+_CONSTANTS: dict[object, str] = {}
+# ids and dates rarely repeat: the values remembered of one type are bounded by starting over
+_SEEN_MAX = 1 << 14
 
 
-def _kind(type_entry: dict) -> str:
-    code = type_entry["code"]
-    if code.startswith(_SYSTEM):
-        # Element.id, Extension.url, Resource.id: the spec names the FHIR type in an extension
-        fhir_type = next((x["valueUrl"] for x in type_entry.get("extension", []) if x["url"] == _FHIR_TYPE), None)
-        return fhir_type or "string"
-    return code
+class _Values(set):
+    """The valid values of one primitive type, to skip its regex: the codes of a required binding (closed), or
+    the values seen so far to match the type's regex (open: a new one is matched once, then remembered)."""
+    __slots__ = ("pattern",)
+
+    def __init__(self, values=(), pattern: re.Pattern | None = None):
+        super().__init__(values)
+        self.pattern = pattern
+
+    def matches(self, value: str) -> bool:
+        if self.pattern is None or self.pattern.fullmatch(value) is None:
+            return False
+        if len(self) >= _SEEN_MAX:
+            self.clear()
+        self.add(value)
+        return True
 
 
-def _target(type_name: str, path: str, kind: str, ref: str | None) -> tuple[str, str] | None:
-    """(type, path) whose children are the rules inside an element of this kind."""
-    if ref:
-        return type_name, ref
-    if kind in ("BackboneElement", "Element"):
-        return type_name, path
-    if kind in PRIMITIVES or kind == "Resource":
-        return None
-    return kind, kind
+def conforms(shape: Shape):
+    """The generated function that tells whether a JSON object conforms to ``shape`` (and all it holds)."""
+    function = _READY.get(shape)
+    if function is None:
+        with _GENERATING:
+            if shape not in _READY:
+                _generate(shape)
+        function = _READY[shape]
+    return function
 
 
-@cache
-def shape(type_name: str, path: str, version: str = R4) -> Shape:
-    """The compiled rules for the children of ``path`` in ``type_name``."""
-    children: dict[str, Rule] = {}
-    required: list[tuple[str, ...]] = []
-    prefix = path + "."
-    sd = structure_definition(type_name, version)
-    resource = path == type_name and sd is not None and sd.get("kind") == "resource"
-    for full, el in elements_by_path(type_name, version).items():
-        if not full.startswith(prefix) or "." in full[len(prefix):]:
-            continue
-        name = full[len(prefix):]
-        many = el.get("max") != "1"
-        binding = el.get("binding", {})
-        vs = binding.get("valueSet") if binding.get("strength") == "required" else None
-        if el.get("max") == "0":
-            continue
-        if "contentReference" in el:
-            ref = el["contentReference"].lstrip("#")
-            children[name] = Rule("BackboneElement", many, vs, _target(type_name, full, "BackboneElement", ref),
-                                  version)
-            keys = (name,)
-        elif name.endswith("[x]"):
-            keys = ()
-            for t in el.get("type", []):
-                kind = _kind(t)
-                key = name[:-3] + kind[0].upper() + kind[1:]
-                children[key] = Rule(kind, many, vs, _target(type_name, full, kind, None), version)
-                keys += (key,)
+def _generate(root: Shape):
+    """Generate the functions of ``root`` and of every Shape it can hold that has none yet, all at once: data
+    types refer to each other in cycles (Identifier -> Reference -> Identifier). A contained resource's Shape is
+    generated when one is first met."""
+    new, todo = [], [root]
+    while todo:
+        shape = todo.pop()
+        if shape not in _NAMES:
+            _NAMES[shape] = f"shape_{len(_NAMES)}"
+            new.append(shape)
+            todo += [rule.shape() for rule in shape.children.values()
+                     if rule.kind not in PRIMITIVES and rule.kind != "Resource"]
+    for shape in new:
+        exec(_source(shape, _NAMES[shape]), _GENERATED)
+    # the test of each key, now that every function it may call exists
+    for shape in new:
+        _GENERATED[_NAMES[shape] + "_tests"].update(_key_tests(shape))
+    for shape in new:
+        _READY[shape] = _GENERATED[_NAMES[shape]]
+
+
+def _source(shape: Shape, name: str) -> str:
+    """A function ``name(node) -> bool``: whether ``node`` is an object with every required child whose keys
+    are all known (``tests[key]`` fails with KeyError for any other) and whose values each pass the test of
+    their key. The tests of a single string and of a primitive with a regex are inlined: they are most of the
+    values."""
+    _GENERATED[name + "_tests"] = {}
+    lines = [f"def {name}(node):",
+             "    if node.__class__ is not dict:",
+             "        return False"]
+    single = [keys for keys in shape.required if len(keys) == 2]
+    if single:
+        # most required children are one key (or its "_name" sibling): all of the first is the common case
+        _GENERATED[name + "_required"] = frozenset(keys[0] for keys in single)
+        _GENERATED[name + "_groups"] = tuple(single)
+        lines += [f"    if not node.keys() >= {name}_required and not _all_present(node, {name}_groups):",
+                  "        return False"]
+    for i, keys in enumerate(k for k in shape.required if len(k) != 2):
+        # a required choice (value[x]): one of many keys
+        _GENERATED[f"{name}_choice_{i}"] = keys
+        lines += [f"    if node.keys().isdisjoint({name}_choice_{i}):",
+                  "        return False"]
+    lines += [f"    tests = {name}_tests",
+              "    try:",
+              "        for key, value in node.items():",
+              "            test = tests[key]",
+              "            if test is None:",
+              "                if value.__class__ is not str or not value:",
+              "                    return False",
+              "            elif test.__class__ is _Values:",
+              "                if value.__class__ is not str or (value not in test and not test.matches(value)):",
+              "                    return False",
+              "            elif not test(value):",
+              "                return False",
+              "    except KeyError:",
+              "        return False      # an unknown key",
+              "    return True"]
+    return "\n".join(lines) + "\n"
+
+
+def _key_tests(shape: Shape) -> dict:
+    """Each key an object of the shape may hold -> its test: None for a single string, the _Values of a single
+    primitive with a regex, else a function of the value."""
+    tests = {}
+    for key, rule in shape.children.items():
+        values = None if rule.many else _values(rule)
+        if values is not None:
+            tests[key] = _GENERATED[values]
+        elif rule.kind == "string" and not rule.many:
+            tests[key] = None
+        elif rule.kind not in PRIMITIVES and rule.kind != "Resource" and not rule.binding and not rule.many:
+            tests[key] = _GENERATED[_NAMES[rule.shape()]]
         else:
-            kind = _kind(el["type"][0]) if el.get("type") else "BackboneElement"
-            if name == "id" and not resource:
-                # Element.id is a string wherever it appears; R5's ElementDefinition snapshot calls it an id,
-                # which its own element ids ("Extension.value[x]") could not be
-                kind = "string"
-            children[name] = Rule(kind, many, vs, _target(type_name, full, kind, None), version)
-            keys = (name,)
-        if el.get("min", 0) >= 1:
-            # a primitive may be present only as its "_name" extension sibling
-            required.append(keys + tuple(f"_{k}" for k in keys))
-    return Shape(children, tuple(required), resource)
+            tests[key] = _value_test(rule)
+    return tests | dict.fromkeys(_unchecked_keys(shape), _anything)
 
 
-@cache
-def _pattern(kind: str, version: str) -> re.Pattern | None:
-    sd = structure_definition(kind, version)
-    if sd is None:
+def _unchecked_keys(shape: Shape) -> list[str]:
+    """Keys allowed besides the children, whose values are not checked: a primitive's "_name" sibling (its
+    extensions) and a resource's resourceType."""
+    keys = [f"_{key}" for key, rule in shape.children.items() if rule.kind in PRIMITIVES]
+    return [key for key in keys + ["resourceType"] * shape.resource if key not in shape.children]
+
+
+def _anything(value) -> bool:
+    return True
+
+
+def _constant(key, make) -> str:
+    """The global name of a constant of the generated code, made once per key."""
+    name = _CONSTANTS.get(key)
+    if name is None:
+        name = _CONSTANTS[key] = f"const_{len(_CONSTANTS)}"
+        _GENERATED[name] = make()
+    return name
+
+
+def _values(rule: Rule) -> str | None:
+    """The global name of the _Values of a primitive that is a JSON string with a regex (and, for a code, a
+    required binding that can be expanded)."""
+    kind, version = rule.kind, rule.version
+    if kind not in PRIMITIVES or kind in TEXTUAL or kind in INTEGERS or kind in ("boolean", "decimal"):
         return None
-    for el in sd["snapshot"]["element"]:
-        if el["path"] == f"{kind}.value":
-            for t in el.get("type", []):
-                for x in t.get("extension", []):
-                    if x["url"] == _REGEX:
-                        return re.compile(x["valueString"])
+    pattern = value_pattern(kind, version)
+    # a bare code is in a binding when some system of its value set has it (see code_allowed)
+    allowed = allowed_codes(rule.binding, version) if rule.binding and kind == "code" else None
+    if allowed is not None:
+        return _constant(("codes", rule.binding, version), lambda: _Values(
+            c for _, c in allowed if pattern is None or pattern.fullmatch(c)))
+    if pattern is not None:
+        return _constant(("seen", kind, version), lambda: _Values(pattern=pattern))
     return None
 
 
-def _checker(kind: str, version: str):
-    """The check of one primitive type's JSON value: the problem in words, or None."""
+def _value_test(rule: Rule):
+    """The generated test of one key's value: a function per kind of test, shared by the keys that test alike."""
+    test, many = _test(rule), rule.many
+    name = _CONSTANTS.get((test, many))
+    if name is None:
+        name = _CONSTANTS[test, many] = f"test_{len(_CONSTANTS)}"
+        if many:
+            body = ["    if value.__class__ is not list or not value:",
+                    "        return False",
+                    "    for item in value:",
+                    f"        if not {test.format(x='item')}:",
+                    "            return False",
+                    "    return True"]
+        else:
+            body = [f"    return {test.format(x='value')}"]
+        exec("\n".join([f"def {name}(value):"] + body) + "\n", _GENERATED)
+    return _GENERATED[name]
+
+
+def _test(rule: Rule) -> str:
+    """A Python expression, with {x} for the value, that is true when one value passes the rule. It may be false
+    for a value the reporting walk accepts (a subclass of str or dict): that costs time, never a message."""
+    kind, version = rule.kind, rule.version
     if kind == "boolean":
-        return lambda value: None if value is True or value is False else "not a boolean"
-    if kind in _INTEGERS:
-        low, high = _INTEGERS[kind]
-        return lambda value: (None if value.__class__ is int and low <= value <= high else f"not an {kind}")
+        return "({x} is True or {x} is False)"
+    if kind in INTEGERS:
+        low, high = INTEGERS[kind]
+        return f"({{x}}.__class__ is int and {low} <= {{x}} <= {high})"
     if kind == "decimal":
-        return lambda value: None if value.__class__ in (int, float) else "not a decimal"
-    # the spec's pattern for string and markdown, [ \r\n\t\S]+, asks only that they are not empty
-    textual = kind in ("string", "markdown")
-    pattern = None if textual else _pattern(kind, version)
+        return "({x}.__class__ is int or {x}.__class__ is float)"
+    if kind in TEXTUAL:
+        return "({x}.__class__ is str and {x})"
+    if kind in PRIMITIVES:
+        values = _values(rule)
+        if values is None:
+            return "{x}.__class__ is str"
+        return f"({{x}}.__class__ is str and ({{x}} in {values} or {values}.matches({{x}})))"
+    if kind == "Resource":
+        return f"_resource_conforms({{x}}, {version!r})"
+    test = f"{_NAMES[rule.shape()]}({{x}})"
+    if rule.binding and kind in ("Coding", "CodeableConcept"):
+        test += f" and _codings_allowed({{x}}, {kind == 'Coding'}, {rule.binding!r}, {version!r})"
+    return f"({test})"
 
-    def check(value):
-        if not isinstance(value, str):
-            return f"not a {kind} (a JSON string)"
-        if textual:
-            return None if value else f"empty {kind}"
-        if pattern is None or pattern.fullmatch(value):
-            return None
-        return f"{value[:60]!r} is not a valid {kind}"
-    return check
 
+def _all_present(node: dict, groups: tuple[tuple[str, ...], ...]) -> bool:
+    return all(not node.keys().isdisjoint(keys) for keys in groups)
+
+
+def _codings_allowed(item: dict, coding: bool, binding: str, version: str) -> bool:
+    """Whether the codes of a Coding or CodeableConcept (already known to be well formed) are in its binding."""
+    for c in [item] if coding else item.get("coding", ()):
+        code = c.get("code")
+        if code is not None and not code_allowed(code, c.get("system"), binding, version):
+            return False
+    return True
+
+
+def _resource_conforms(resource, version: str) -> bool:
+    rtype = resource.get("resourceType") if resource.__class__ is dict else None
+    if rtype.__class__ is not str or structure_definition(rtype, version) is None or not rtype[:1].isupper():
+        return False
+    return conforms(shape(rtype, rtype, version))(resource)
+
+
+_GENERATED.update(_Values=_Values, _all_present=_all_present, _codings_allowed=_codings_allowed,
+                  _resource_conforms=_resource_conforms)
+
+
+# ---- the reporting walk ------------------------------------------------------------------------------------------
 
 def _at(where) -> str:
     """The readable location of a problem; locations are kept as cheap tuples until one is reported."""
@@ -216,6 +312,14 @@ def _item(item, rule: Rule, where, out: list[str]):
     _walk(item, rule._shape or rule.shape(), where, out)
 
 
+def reported_issues(resource: dict, root: Shape, where: str) -> list[str]:
+    """Every problem of a resource, located, in document order (what ``element_issues`` says when the
+    generated check finds one)."""
+    out: list[str] = []
+    _walk(resource, root, (None, where), out)
+    return out
+
+
 def element_issues(resource, version: str = R4, where: str | None = None) -> list[str]:
     """Every element-level problem in a resource; empty when it conforms to the base definitions."""
     rtype = resource.get("resourceType") if isinstance(resource, dict) else None
@@ -223,6 +327,7 @@ def element_issues(resource, version: str = R4, where: str | None = None) -> lis
         return [f"{where or 'resource'}: not a FHIR resource: no resourceType"]
     if structure_definition(rtype, version) is None or not rtype[:1].isupper():
         return [f"{where or rtype}: unknown resource type {rtype!r}"]
-    out: list[str] = []
-    _walk(resource, shape(rtype, rtype, version), (None, where or rtype), out)
-    return out
+    root = shape(rtype, rtype, version)
+    if conforms(root)(resource):
+        return []
+    return reported_issues(resource, root, where or rtype)
