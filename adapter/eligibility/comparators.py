@@ -62,6 +62,8 @@ def _prefix_rx(phrases: tuple[str, ...]) -> re.Pattern:
 
 
 _PREFIX = [(op, _prefix_rx(p)) for op, p in ((">=", _GE), ("<=", _LE), (">", _GT), ("<", _LT))]
+# the four in one: before most numbers there is no comparator, which one search then tells
+_ANY_PREFIX = _prefix_rx(_GE + _LE + _GT + _LT)
 _SUFFIX = [(op, re.compile(r"\s*(?:" + "|".join(p) + r")(?![\w])(?!\s+than\b)")) for op, p in (
     (">=", _alts(r"or\s+more", r"or\s+greater", r"or\s+higher", r"or\s+above", r"or\s+older", r"or\s+over",
                  r"and\s+above", r"and\s+older", r"and\s+over", r"and\s+more", r"and\s+greater", r"and\s+higher",
@@ -84,6 +86,8 @@ def prefix_at(low: str, end: int) -> tuple[str | None, int]:
     """prefix(low[:end]), without copying the text before the window."""
     offset = max(0, end - _WINDOW)
     tail = low[offset:end]
+    if not _ANY_PREFIX.search(tail):
+        return None, -1
     for op, rx in _PREFIX:
         m = rx.search(tail)
         if m:

@@ -45,7 +45,7 @@ class Context:
 
     @cached_property
     def values(self) -> list[values.Value]:
-        return values.find(self.low)
+        return values.find(self.low, self.tokens)
 
     @cached_property
     def windows(self):

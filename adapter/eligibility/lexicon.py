@@ -5,6 +5,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
 from pathlib import Path
 
 from .model import Coding
@@ -39,16 +40,51 @@ class Mention:
     value_only: bool = False
 
 
+# the ASCII characters a token can hold, and "/" (a token of its own); the others only separate tokens
+_TOKEN_CHARS = {c for c in range(128) if chr(c).isalnum() or chr(c) in "'-.+/"}
+_ASCII_SEPARATORS = bytes.maketrans(bytes(range(128)), bytes(c if c in _TOKEN_CHARS else 32 for c in range(128)))
+
+
+def words_of(text: str) -> list[str]:
+    """_TOKEN.findall(text)."""
+    return tokenize(text)[0]
+
+
+def tokenize(text: str) -> tuple[list[str], bool]:
+    """_TOKEN.findall(text), and whether a token may hold a joiner ("'", "-", ".", "+"). A regex match costs far
+    more than a split: ASCII text is cut into the runs of characters a token can hold, as no token crosses
+    another character. A run of letters and digits is one token; only the other runs ("e.g.", "cd4+",
+    "non-smoker") are left to the regex, and most texts have none once the joiners that end the text (which no
+    token ends with) are dropped."""
+    if not text.isascii():
+        return _TOKEN.findall(text), True
+    runs = text.encode("ascii").translate(_ASCII_SEPARATORS).replace(b"/", b" / ").decode("ascii").rstrip(" '-.")
+    if not ("." in runs or "-" in runs or "'" in runs or "+" in runs):
+        return runs.split(), False
+    return [w for run in runs.split() for w in ((run,) if run.isalnum() or run == "/" else _TOKEN.findall(run))], True
+
+
 class Tokens:
     """The words of a text. Where a word starts is worked out only up to the words asked about: a word is the
     first occurrence of itself after the word before it, as nothing between two words can start one."""
 
-    __slots__ = ("text", "words", "_starts")
+    __slots__ = ("text", "words", "joined", "_starts", "_term_starts")
 
     def __init__(self, text: str):
         self.text = text
-        self.words: list[str] = _TOKEN.findall(text)
+        self.words: list[str]
+        self.joined: bool     # False: no word holds a joiner, every word is a whole run of letters and digits
+        self.words, self.joined = tokenize(text)
         self._starts: list[int] = []
+        self._term_starts: list[int] | None = None
+
+    def term_starts(self) -> list[int]:
+        """Where a term of either index (measurable or not) may start: the words are looked up once for both."""
+        if self._term_starts is None:
+            firsts, words = _all_starts(), self.words
+            self._term_starts = [] if firsts.isdisjoint(words) else list(
+                compress(range(len(words)), map(firsts.__contains__, words)))
+        return self._term_starts
 
     def start(self, i: int) -> int:
         starts, words = self._starts, self.words
@@ -161,16 +197,22 @@ def _starts(measurable: bool) -> dict[str, tuple[int, ...]]:
     return {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()}
 
 
+@cache
+def _all_starts() -> frozenset[str]:
+    return frozenset(_starts(True)) | frozenset(_starts(False))
+
+
 def find_mentions(low: str, tokens: Tokens, measurable: bool) -> list[Mention]:
     """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text."""
+    firsts = tokens.term_starts()
+    if not firsts:
+        return []
     index, table, starts = _index(measurable), concepts(), _starts(measurable)
     words = tokens.words
-    if starts.keys().isdisjoint(words):
-        return []
     out: list[Mention] = []
     after_last = 0
-    for i in [i for i, w in enumerate(words) if w in starts]:
-        if i < after_last:
+    for i in firsts:
+        if i < after_last or words[i] not in starts:
             continue
         left = len(words) - i
         for n in starts[words[i]]:

@@ -43,6 +43,8 @@ _AFTER = re.compile(r"(?:\s*-\s*|\s+)(?:free|negative)\b"
                     r"\b(?:is|are|was|were|be|been)\s+(?:not\s+(?:required|needed|allowed|permitted|present|planned|"
                     r"indicated|detected)|absent|ruled\s+out)\b")
 _WINDOW = 60
+# each match of _AFTER holds one of these words: most mentions have none after them and are spared the match
+_AFTER_WORDS = ("free", "negative", "not", "absent", "ruled")
 
 
 def _scope(text: str, start: int) -> str:
@@ -50,6 +52,9 @@ def _scope(text: str, start: int) -> str:
     cut = 0
     for m in _STOP.finditer(text, 0, start):
         cut = m.end()
+    # what the two loops below act on ends by ``start`` with a comma or a conjunction: most scopes have none
+    if not _may_join(text[cut:start]):
+        return text[cut:start]
     for m in _NEW_CLAUSE.finditer(text, cut):
         if m.end() <= start:
             cut = max(cut, m.end())
@@ -61,6 +66,11 @@ def _scope(text: str, start: int) -> str:
         if cues and not _PREDICATE_WORD.search(text, cues[-1].end(), m.start()):
             cut = m.end()
     return text[cut:start]
+
+
+def _may_join(words: str) -> bool:
+    """Whether a match of _NEW_CLAUSE or _NEW_PREDICATE can lie in ``words``."""
+    return "," in words or "or" in words or "and" in words
 
 
 def negated(low: str, start: int, end: int) -> bool:
@@ -76,4 +86,10 @@ def negated(low: str, start: int, end: int) -> bool:
         count += len(_NEGATIVE.findall(left))
     if "non" in left:
         count += bool(_NON.search(left))
-    return (count + bool(_AFTER.match(low, end, end + _WINDOW))) % 2 == 1
+    return (count + _negated_after(low, end)) % 2 == 1
+
+
+def _negated_after(low: str, end: int) -> bool:
+    """Whether the words right after a mention ending at ``end`` negate it: _AFTER.match(low, end, end + _WINDOW)."""
+    after = low[end:end + _WINDOW]
+    return any(w in after for w in _AFTER_WORDS) and bool(_AFTER.match(low, end, end + _WINDOW))

@@ -57,7 +57,7 @@ def _header_side(line: str) -> str | None:
     body = line.strip().strip("*#_ ").strip()
     if not body or len(body) > 90:
         return None
-    m = _HEADER.match(body)
+    m = _HEADER.match(body) if _may_name_a_side(body) else None
     if m and (m.group("rest") is None or len(m.group("rest").split()) <= 6):
         kind = m.group("kind").lower()
         return INCLUSION if kind.startswith("incl") else EXCLUSION
@@ -68,6 +68,12 @@ def _header_side(line: str) -> str | None:
         exclude = kind in ("excluded", "ineligible") or bool(m.group("not"))
         return EXCLUSION if exclude else INCLUSION
     return None
+
+
+def _may_name_a_side(body: str) -> bool:
+    """Whether _HEADER can match: every side it names holds "clusion". Under re.I "i" and "s" also match
+    non-ASCII letters, so only ASCII text is ruled out by a plain look-up."""
+    return not body.isascii() or "clusion" in body.lower()
 
 
 def _lines(text: str) -> list[str]:
@@ -113,8 +119,13 @@ def _inline_headers(text: str) -> Iterator[re.Match]:
 
 def _inline_items(body: str) -> list[tuple[str, str]]:
     """(kind, text) pieces of a line that holds several items."""
-    cuts = {m.start() + 1 for m in _INLINE_ITEM.finditer(body)}
-    if _CIRCLED.search(body):
+    # most lines hold one item: one search tells, and circled numbers are not ASCII
+    first = _INLINE_ITEM.search(body)
+    circled = not body.isascii() and _CIRCLED.search(body)
+    if not (first or circled):
+        return [("", body)]
+    cuts = {m.start() + 1 for m in _INLINE_ITEM.finditer(body, first.start())} if first else set()
+    if circled:
         cuts.update(m.start() for m in _BEFORE_CIRCLED.finditer(body) if m.start() > 0)
     cuts = sorted(cuts)
     if not cuts:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import filterfalse
 
 from . import comparators, rx
-from .lexicon import unit_lookup, unit_match
+from .lexicon import Tokens, unit_lookup, unit_match
 
 WORD_NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -93,16 +94,39 @@ def _unit_at(low: str, pos: int) -> tuple[str | None, str | None, str | None, in
     return code, written, kind, m.end()
 
 
-def _numbers(low: str) -> list[re.Match]:
-    """The numbers of the text, in order."""
-    nums = list(_DIGITS.finditer(low))
+_WORD_NUMBERS = frozenset(WORD_NUMBERS)
+_JOINERS_AS_SPACES = str.maketrans("'-.+", "    ")
+# every number in digits has a decimal digit: in ASCII text, one of 0-9, which a search skips to quickly
+_ANY_DIGIT = re.compile(r"\d")
+_ANY_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _may_have_number_words(tokens: Tokens) -> bool:
+    """Whether _WORDS can match in the text of these tokens. Its matches are whole runs of word characters,
+    and such a run is a token or a piece of one between its joiners ("twenty-one")."""
+    if not _WORD_NUMBERS.isdisjoint(tokens.words):
+        return True
+    if not tokens.joined:
+        return False
+    joined = " ".join(filterfalse(str.isalnum, tokens.words))
+    return not _WORD_NUMBERS.isdisjoint(joined.translate(_JOINERS_AS_SPACES).split())
+
+
+def _numbers(low: str, tokens: Tokens | None = None) -> list[re.Match]:
+    """The numbers of the text, in order. ``tokens``, those of the text, spare the scan for number words when
+    none of them can be one."""
+    digit = (_ANY_ASCII_DIGIT if low.isascii() else _ANY_DIGIT).search(low)
+    # a number may start with the "." before its first digit
+    nums = list(_DIGITS.finditer(low, max(0, digit.start() - 1))) if digit else []
+    if tokens is not None and not _may_have_number_words(tokens):
+        return nums
     words = list(_WORDS.finditer(low))
     return sorted(nums + words, key=re.Match.start) if words else nums
 
 
-def find(low: str) -> list[Value]:
-    """Value expressions left to right; each number belongs to at most one."""
-    nums = _numbers(low)
+def find(low: str, tokens: Tokens | None = None) -> list[Value]:
+    """Value expressions left to right; each number belongs to at most one. ``tokens``: the text's, when known."""
+    nums = _numbers(low, tokens)
     out: list[Value] = []
     i = 0
     while i < len(nums):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from . import rx
 from .model import Duration
 from .values import WORD_NUMBERS, Value, number
 
@@ -12,8 +13,9 @@ _BEFORE = re.compile(r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past
                      r"first)?\s*(?:\(?" + _NUM + r"\)?\s*)?$")
 _AFTER = re.compile(r"^\s*(?:\)\s*)?(?:prior\s+to|before|preceding|of(?!\s+age)(?!\s+life)(?!\s+gestation)|ago|since|from|after|following|post\b|post-|"
                     r"(?:immediately\s+)?before)\b")
-_STANDALONE = re.compile(r"\b(?:within|in\s+the\s+(?:last|past|previous)|during\s+the\s+(?:last|past|previous)|"
-                         r"over\s+the\s+(?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?"
+_STANDALONE_CUES = [r"within", r"in\s+the\s+(?:last|past|previous)", r"during\s+the\s+(?:last|past|previous)",
+                    r"over\s+the\s+(?:last|past|previous)"]
+_STANDALONE = re.compile(r"(?:" + rx.words(_STANDALONE_CUES) + r")\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+)?"
                          r"(?:(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")\s*)?" + _UNIT + r"\b")
 _PRIOR = re.compile(r"\b(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")\s*" + _UNIT +
                     r"\s+(?:prior\s+to|before|preceding)\b")
@@ -40,7 +42,7 @@ def windows(low: str) -> list[tuple[int, Duration]]:
     """(position, Duration) of every explicit window in the text."""
     out = []
     # each pattern needs a word of its own: most criteria have none of them and are spared the scan
-    standalone = "within" in low or "the" in low
+    standalone = "within" in low or ("the" in low and ("last" in low or "past" in low or "previous" in low))
     for m in _STANDALONE.finditer(low) if standalone else ():
         value = number(m.group("num")) if m.group("num") else 1.0
         if value is not None:
