@@ -50,7 +50,7 @@ def rates(paths: list[Path], stages: dict, repeat: int) -> dict[str, float]:
     for label, passes in runs.items():
         per_core, wall, n, failed = sorted(passes)[len(passes) // 2]
         spread = f", runs {min(p[0] for p in passes):.0f}-{max(p[0] for p in passes):.0f}" if repeat > 1 else ""
-        print(f"  {label:<28} {n:6d} records  {wall:7.2f} s wall  {per_core:8.1f} studies/s per core"
+        print(f"  {label:<30} {n:6d} records  {wall:7.2f} s wall  {per_core:8.1f} studies/s per core"
               f"  ({failed} failed{spread})")
         out[label] = per_core
     return out
