@@ -4,7 +4,7 @@ Prints, side by side in one run: reading alone (the baseline), conversion withou
 with validation (what `trialfhir convert` does by default), and that with `--report`'s dropped-field scan. Memory is measured in a fresh process per size
 converting to NDJSON on disk, so a streaming pipeline shows the same peak at 1x and 5x.
 
-    .venv/bin/python bench/convert.py [--limit N] [--repeat 3]
+    .venv/bin/python bench/convert.py [--limit N] [--repeat 5]
 """
 from __future__ import annotations
 
@@ -73,8 +73,9 @@ def peak_rss_mb(paths: list[Path], copies: int) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=0, help="records per format (default: all)")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="timed passes per figure, taken in turns, median shown (default 3)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="timed passes per figure, taken in turns, median shown (default 5: a shared VM's speed "
+                         "can drift by tens of percent within a minute)")
     args = ap.parse_args()
     from adapter.pipeline import convert_paths
     from adapter.sources import read_path
