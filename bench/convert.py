@@ -1,8 +1,9 @@
 """Benchmark `convert`: studies/s per core for v2 JSON and XML, and peak memory at 1x and 5x the input.
 
 Prints, side by side in one run: reading alone (the baseline), conversion without validation, conversion
-with validation (what `trialfhir convert` does by default), and that with `--report`'s dropped-field scan. Memory is measured in a fresh process per size
-converting to NDJSON on disk, so a streaming pipeline shows the same peak at 1x and 5x.
+with validation (what `trialfhir convert` does by default), and that with `--report`'s dropped-field scan.
+Memory is measured in a fresh process per size converting to NDJSON on disk, so a streaming pipeline shows the
+same peak at 1x and 5x.
 
     .venv/bin/python bench/convert.py [--limit N] [--repeat 5]
 """
