@@ -45,11 +45,6 @@ _TOKEN_CHARS = {c for c in range(128) if chr(c).isalnum() or chr(c) in "'-.+/"}
 _ASCII_SEPARATORS = bytes.maketrans(bytes(range(128)), bytes(c if c in _TOKEN_CHARS else 32 for c in range(128)))
 
 
-def words_of(text: str) -> list[str]:
-    """_TOKEN.findall(text)."""
-    return tokenize(text)[0]
-
-
 def tokenize(text: str) -> tuple[list[str], bool]:
     """_TOKEN.findall(text), and whether a token may hold a joiner ("'", "-", ".", "+"). A regex match costs far
     more than a split: ASCII text is cut into the runs of characters a token can hold, as no token crosses
