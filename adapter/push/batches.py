@@ -103,8 +103,8 @@ def canonical(value) -> str:
     try:
         text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except (TypeError, orjson.JSONEncodeError):
-        text = b"0.0000"
-    if b"0.0000" in text or b"null" in text:
+        text = None
+    if text is None or b"0.0000" in text or b"null" in text:
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.decode("utf-8")
 
