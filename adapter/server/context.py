@@ -18,7 +18,11 @@ def base_url() -> str:
 
 
 def strict_handling() -> bool:
-    prefer = request.headers.get("Prefer", "")
+    return prefers_strict(request.headers.get("Prefer", ""))
+
+
+def prefers_strict(prefer: str) -> bool:
+    """Whether a Prefer header asks for strict handling of unknown search parameters."""
     return "handling=strict" in prefer.replace(" ", "").lower()
 
 

@@ -12,6 +12,7 @@ import re
 
 from flask import Flask
 
+from adapter.server.context import prefers_strict
 from adapter.server.http import VARY, body_text, compressed, cors_headers, negotiate, version_headers
 from adapter.server.outcome import FhirError
 from adapter.server.search import search_bundle
@@ -74,7 +75,7 @@ class FastPath:
         try:
             args = request.args
             media = negotiate(args.get("_format"), environ.get("HTTP_ACCEPT"))
-            strict = "handling=strict" in environ.get("HTTP_PREFER", "").replace(" ", "").lower()
+            strict = prefers_strict(environ.get("HTTP_PREFER", ""))
             base = self.config.get("BASE_URL") or self._root(environ, request)
             text = search_bundle(self.store, resource_type, list(args.items(multi=True)), strict, base)
             body = body_text(text, args.get("_pretty") == "true")
