@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from adapter.server.context import get_store
 from adapter.server.outcome import FhirError
-from adapter.store.query import BadSearch, parse_search
+from adapter.server.search import run_search
 
 
 def matches(resource_type: str, query: str) -> list[str]:
@@ -14,10 +14,7 @@ def matches(resource_type: str, query: str) -> list[str]:
     items = parse_qsl(query, keep_blank_values=True)
     if not items:
         raise FhirError(400, "a conditional interaction needs search parameters")
-    try:
-        result = store.search(parse_search(store.registry, resource_type, items + [("_count", "2")], strict=True))
-    except BadSearch as exc:
-        raise FhirError(400, str(exc)) from None
+    _, result = run_search(store, resource_type, items + [("_count", "2")], strict=True)
     return [h.id for h in result.matches]
 
 
