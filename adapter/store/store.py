@@ -153,7 +153,8 @@ class Store:
         # counting costs a second query, so only when asked for (or when nothing but the count is)
         wants_total = query.total != "none" or counting
         statements = self.statements
-        runs = wants_total + (not counting) + bool(query.includes)
+        # a count alone answers a counting search: its page and includes are never read
+        runs = wants_total + (0 if counting else 1 + bool(query.includes))
         with self._reading(several=runs > 1) as cursor:
             total = None
             if wants_total:
