@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Hashable
 
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 
 # distinct search shapes kept compiled; a client inventing shapes only makes the oldest ones compile again
@@ -55,16 +55,3 @@ class Statements:
                 self._compiled[shape] = compiled
         return compiled
 
-
-def first(engine: Engine, compiled: Compiled, **params):
-    """The first row (a tuple of the selected columns) of a statement run on a pooled connection, or None."""
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(compiled.sql, compiled.args(params))
-            return cursor.fetchone()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()

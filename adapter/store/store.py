@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.engine import Engine
 
-from adapter.store.compiled import Compiled, Statements, first
+from adapter.store.compiled import Compiled, Statements
 from adapter.store.include import included
 from adapter.store.migrate import prepare
 from adapter.store.query import SearchQuery
@@ -51,7 +51,6 @@ class SearchResult:
     total: int | None
     next_cursor: str | None
     previous_cursor: str | None
-    keys: list[int] = field(default_factory=list)
 
 
 class Store:
@@ -108,7 +107,7 @@ class Store:
     # ---- reads --------------------------------------------------------------------------------
 
     def read(self, resource_type: str, res_id: str) -> Stored:
-        row = first(self.engine, self._read_current, type=resource_type, res_id=res_id)
+        row = self._first(self._read_current, type=resource_type, res_id=res_id)
         if row is None:
             raise NotFound(f"{resource_type}/{res_id} is not known")
         version, last_updated, deleted, content = row
@@ -117,13 +116,19 @@ class Store:
         return Stored(resource_type, res_id, version, last_updated, False, content)
 
     def vread(self, resource_type: str, res_id: str, version: int) -> Stored:
-        row = first(self.engine, self._read_version, type=resource_type, res_id=res_id, version=version)
+        row = self._first(self._read_version, type=resource_type, res_id=res_id, version=version)
         if row is None:
             raise NotFound(f"{resource_type}/{res_id} has no version {version}")
         last_updated, deleted, content, method = row
         if deleted:
             raise Gone(f"{resource_type}/{res_id} version {version} is a deletion", version)
         return Stored(resource_type, res_id, version, last_updated, False, content, method)
+
+    def _first(self, compiled: Compiled, **params):
+        """The first row (a tuple of the selected columns) of a single statement, or None."""
+        with self._reading(several=False) as cursor:
+            cursor.execute(compiled.sql, compiled.args(params))
+            return cursor.fetchone()
 
     @staticmethod
     def _stored(row) -> Stored:
@@ -174,11 +179,10 @@ class Store:
             has_prev = more if shape.direction == "prev" else query.cursor is not None
             next_cursor = cursor_at(rows[-1], "next") if rows and has_next else None
             prev_cursor = cursor_at(rows[0], "prev") if rows and has_prev else None
-            pks = [r[0] for r in rows]
             added = (included(lambda key, build, params: statements.get(key, build).rows(cursor, params),
                               query.includes, [(r[0], r[1]) for r in rows]) if query.includes else [])
         return SearchResult([Hit(r[1], r[2], r[3]) for r in rows], [Hit(*a) for a in added], total, next_cursor,
-                            prev_cursor, pks)
+                            prev_cursor)
 
     @contextmanager
     def _reading(self, several: bool):
