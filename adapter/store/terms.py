@@ -30,11 +30,6 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def uses_fts(clause: Clause, value: str, fts_enabled: bool, dialect: str) -> bool:
-    return (clause.modifier == "contains" and fulltext.uses_table(dialect, fts_enabled)
-            and len(fold(value)) >= fulltext.MIN_TRIGRAM)
-
-
 def term(clause: Clause, value: str, dialect: str, fts_enabled: bool) -> tuple[tuple, list]:
     """(form, bound values) of one value of a clause; BadSearch when the value does not parse."""
     kind, modifier = clause.param.type, clause.modifier
@@ -42,8 +37,10 @@ def term(clause: Clause, value: str, dialect: str, fts_enabled: bool) -> tuple[t
         return ("missing", value == "true"), []
     if modifier == "text":
         return _string(value, None, dialect)
-    if uses_fts(clause, value, fts_enabled, dialect):
-        return ("fts",), [fulltext.match_query(fold(value))]
+    if modifier == "contains" and fulltext.uses_table(dialect, fts_enabled):
+        folded = fold(value)
+        if len(folded) >= fulltext.MIN_TRIGRAM:
+            return ("fts",), [fulltext.match_query(folded)]
     if kind == "token":
         return _token(value)
     if kind == "string":
