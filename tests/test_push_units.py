@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from adapter.fastjson import dumps
 from adapter.push.ahead import ahead
 from adapter.push.batches import (HASH_SYSTEM, Study, batch_bundle, canonical, content_hash, prepare, references,
                                   study_hash, study_writes, transaction_bundle)
@@ -156,3 +157,4 @@ def test_ahead_with_no_depth_runs_in_the_caller():
 ])
 def test_canonical_text_is_json_dumps(value):
     assert canonical(value) == json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
