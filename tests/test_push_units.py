@@ -151,6 +151,8 @@ def test_ahead_with_no_depth_runs_in_the_caller():
 @pytest.mark.parametrize("value", [
     {"b": 1, "a": [0.5, 40.71427, 100000.0, 1e16, 2**53], "é": "naïve \u2028 😀", "c": "\x00\x1f\x7f\"\\"},
     {"valueQuantity": {"value": 0.00001}},        # orjson writes 0.00001, json 1e-05
+    {"valueQuantity": {"value": 1e-7}},           # orjson writes 1e-7, json 1e-07
+    {"a": [2.5e-300, 1e-100, -3e-12]},
     {"value": float("nan")},                        # orjson writes null, json NaN
     {"big": 2**70},                                 # beyond orjson's integers
     {"lone": "\ud800"},                            # a lone surrogate orjson refuses
