@@ -8,13 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
+from ..fastjson import dumps
 from ..fhir.bundle import entries
 
 KINDS = ("transaction", "collection", "ndjson")
-
-
-def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 class _AtomicFile:
@@ -46,7 +43,7 @@ class BundleStream:
 
     def add(self, resources: list[dict]):
         for entry in entries(self.kind, resources, self.seen):
-            self.fh.write(("," if self.count else "") + "\n" + _dumps(entry))
+            self.fh.write(("," if self.count else "") + "\n" + dumps(entry))
             self.count += 1
 
     def close(self, ok: bool = True):
@@ -95,7 +92,7 @@ class NdjsonStream:
             key = f"{r['resourceType']}/{r['id']}"
             if key not in self.seen:
                 self.seen.add(key)
-                self._fh(r["resourceType"]).write(_dumps(r) + "\n")
+                self._fh(r["resourceType"]).write(dumps(r) + "\n")
 
     def close(self, ok: bool = True):
         for f in [*self.files.values(), *([self.single] if self.single else [])]:
