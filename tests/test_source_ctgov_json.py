@@ -8,7 +8,9 @@ import pytest
 from adapter.errors import FormatError, RecordError
 from adapter.record import Age, Coded, DateValue, TrialRecord
 from adapter.sources import ctgov_json
+from adapter.sources.citations import doi_in
 from adapter.sources.ids import derive_id
+from adapter.sources.values import unescape_markdown
 from conftest import CTGOV, walk_corpus
 
 FOLDER = CTGOV / "api_v2_json"
@@ -89,6 +91,25 @@ def test_people_sites_and_references():
     paper, link = r.references
     assert (paper.pmid, paper.type, paper.doi) == ("18783876", "RESULT", "10.1016/j.eururo.2008.08.051")
     assert (link.type, link.url, link.label) == ("LINK", "http://www.mdanderson.org", "UT MD Anderson Cancer Center Website")
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("\\>= 18 years, \\< 65", ">= 18 years, < 65"),
+    # an escaped backslash, then an escaped star
+    ("a \\\\\\* b", "a \\* b"),
+    ("C:\\dir (no escape)", "C:\\dir (no escape)"),
+])
+def test_markdown_escapes_are_undone(text, plain):
+    assert unescape_markdown(text) == plain
+
+
+@pytest.mark.parametrize("citation, doi", [
+    ("Doi T, Ohtsu A. A trial. 2010;12(3):45-9. doi: 10.1000/xyz123.", "10.1000/xyz123"),
+    ("Kidoi Y. A trial. https://doi.org/10.1016/S0140-6736(20)30183-5).", "10.1016/S0140-6736(20)30183-5"),
+    ("Doi T. A trial. 2010;12(3):45-9.", None),
+])
+def test_doi_found_past_words_that_merely_hold_doi(citation, doi):
+    assert doi_in(citation) == doi
 
 
 def test_combined_phase_and_old_style_responsible_party():

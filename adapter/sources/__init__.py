@@ -3,9 +3,9 @@
 Every reader module has ``FORMAT`` (its name for ``--from``), ``sniff(head: bytes, name: str) -> bool``
 and ``read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]``.  A reader
 never raises for a bad record: it yields a RecordError naming file, record and field, and goes on with the next
-record.  ``scan_dropped=False`` spares the registry readers their second walk over each study for the fields they
-did not read (``TrialRecord.dropped`` then lists only what was read and left); the page and canonical readers
-find their leftovers while reading, so they list them either way.
+record.  ``scan_dropped=False`` spares the registry readers noting every path they read and their second walk over
+each study for the fields they did not read (``TrialRecord.dropped`` then lists only what was read and left); the
+page and canonical readers find their leftovers while reading, so they list them either way.
 """
 from __future__ import annotations
 

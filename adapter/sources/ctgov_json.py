@@ -1,8 +1,11 @@
 """Read ClinicalTrials.gov API v2 JSON (one study, a ``{"studies": [...]}`` page, an array, or NDJSON)."""
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
+
+import orjson
 
 from ..errors import FormatError, RecordError
 from ..fastjson import loads
@@ -29,13 +32,8 @@ def sniff(head: bytes, name: str) -> bool:
 
 def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRecord | RecordError]:
     """Every study in ``data`` as a TrialRecord, or a RecordError for a study that cannot be read."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        yield FormatError(f"not UTF-8 JSON: undecodable byte at offset {e.start}", file=file)
-        return
     position = 0
-    for label, study in _studies(text, file):
+    for label, study in _studies(data, file):
         if isinstance(study, RecordError):
             yield study
         else:
@@ -43,26 +41,41 @@ def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRec
         position += 1
 
 
-def _studies(text: str, file: str):
-    """(label, study object) for each study, or (label, RecordError) where the JSON itself is broken."""
+def _studies(data: bytes, file: str):
+    """(label, study object) for each study, or (label, RecordError) where the file or the JSON is broken."""
     try:
-        doc = loads(text)
-    except json.JSONDecodeError as e:
-        lines = _ndjson_lines(text)
-        if lines is None:
-            yield None, FormatError(f"malformed JSON: {e.msg} at line {e.lineno}, column {e.colno}", file=file)
+        # orjson parses the bytes themselves: handed the decoded text, it would first encode it back to UTF-8
+        doc = orjson.loads(data.removeprefix(codecs.BOM_UTF8))
+    except orjson.JSONDecodeError:
+        # not UTF-8, not one JSON value (NDJSON, broken) or JSON only the json module reads: decided on the text
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            yield None, FormatError(f"not UTF-8 JSON: undecodable byte at offset {e.start}", file=file)
             return
-        for number, line in lines:
-            try:
-                yield f"line {number}", loads(line)
-            except json.JSONDecodeError as le:
-                yield None, RecordError(f"malformed JSON on line {number}: {le.msg} at column {le.colno}",
-                                        file=file, record=f"line {number}")
-        return
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            yield from _ndjson_studies(text, file, e)
+            return
     if isinstance(doc, dict) and "protocolSection" not in doc and isinstance(doc.get("studies"), list):
         doc = doc["studies"]
     for index, study in enumerate(doc if isinstance(doc, list) else [doc], start=1):
         yield f"#{index}", study
+
+
+def _ndjson_studies(text: str, file: str, error: json.JSONDecodeError):
+    lines = _ndjson_lines(text)
+    if lines is None:
+        yield None, FormatError(f"malformed JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+                                file=file)
+        return
+    for number, line in lines:
+        try:
+            yield f"line {number}", loads(line)
+        except json.JSONDecodeError as e:
+            yield None, RecordError(f"malformed JSON on line {number}: {e.msg} at column {e.colno}",
+                                    file=file, record=f"line {number}")
 
 
 def _ndjson_lines(text: str) -> list[tuple[int, str]] | None:
@@ -82,9 +95,9 @@ def _checked(study, file: str, label: str, position: int, scan_dropped: bool) ->
     try:
         if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
             raise RecordError("not a ClinicalTrials.gov v2 study: no protocolSection object", field="protocolSection")
-        tracker = Tracker()
-        record = _record(_Node(study, "", tracker))
-        record.dropped = tracker.json_dropped(study) if scan_dropped else list(tracker.left)
+        tracker = Tracker(scan_dropped)
+        record = _record(_Node(study, None, "", tracker))
+        record.dropped = tracker.json_dropped(study)
         record.warnings += tracker.notes
     except RecordError as e:
         return RecordError(e.message, file=file, record=nct or label, field=e.field)
@@ -101,31 +114,52 @@ def _peek_nct(study) -> str | None:
 
 
 class _Node:
-    """One JSON object of a study, handing out its values by key and noting each path read."""
+    """One JSON object of a study, handing out its values by key and noting each path read (when the tracker
+    keeps them)."""
 
-    __slots__ = ("data", "path", "tracker")
+    __slots__ = ("data", "parent", "key", "tracker", "_path")
 
-    def __init__(self, data: dict, path: str, tracker: Tracker):
-        self.data, self.path, self.tracker = data, path, tracker
+    def __init__(self, data: dict, parent: _Node | None, key: str, tracker: Tracker):
+        self.data, self.parent, self.key, self.tracker = data, parent, key, tracker
+        self._path: str | None = None
+
+    @property
+    def path(self) -> str:
+        # built when first wanted (to note a path read, a field left, an error): reading alone needs none
+        if self._path is None:
+            self._path = self.parent.at(self.key) if self.parent else ""
+        return self._path
 
     def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
+        path = self.path
+        return f"{path}.{key}" if path else key
 
     def value(self, key: str, kinds: type | tuple = str):
         value = self.data.get(key)
         if value is None:
             return None
-        path = self.at(key)
-        self.tracker.read.add(path)
-        if not isinstance(value, kinds) or (value is True or value is False) and kinds is not bool:
-            raise RecordError(f"unexpected {type(value).__name__} value {value!r}", field=path)
+        read = self.tracker.read
+        if read is not None:
+            read.add(self.at(key))
+        # JSON gives exact str, bool, int, float and list: a value of the very class asked for needs no other test
+        if value.__class__ is not kinds and (not isinstance(value, kinds) or value.__class__ is bool
+                                             and kinds is not bool):
+            raise RecordError(f"unexpected {type(value).__name__} value {value!r}", field=self.at(key))
         return value
 
     def code(self, key: str) -> str | None:
-        return clean(self.value(key))
+        value = self.data.get(key)
+        if value is None:
+            return None
+        # most values are plain strings that, unless paths are being noted, need nothing but a strip
+        if value.__class__ is not str or self.tracker.read is not None:
+            value = self.value(key)
+        return value.strip() or None
 
     def text(self, key: str) -> str | None:
-        return clean(unescape_markdown(self.value(key)))
+        value = self.code(key)
+        # the same as unescaping first: an escape's backslash is never next to white space that strip() took
+        return unescape_markdown(value) if value and "\\" in value else value
 
     def flag(self, key: str) -> bool | None:
         return self.value(key, bool)
@@ -145,20 +179,19 @@ class _Node:
         value = self.data.get(key)
         if value is not None and not isinstance(value, dict):
             raise RecordError(f"expected an object, got {type(value).__name__}", field=self.at(key))
-        path = self.at(key)
-        if value and not self.path:
+        if value and self.parent is None and self.tracker.read is not None:
             # a top-level section the reader looked into is reported field by field, not as a whole
-            self.tracker.read.add(path)
-        return _Node(value or {}, path, self.tracker)
+            self.tracker.read.add(key)
+        return _Node(value or {}, self, key, self.tracker)
 
     def nodes(self, key: str) -> list[_Node]:
         value = self.data.get(key)
         if value is None:
             return []
-        path = self.at(key) + "[]"
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise RecordError("expected a list of objects", field=self.at(key))
-        return [_Node(v, path, self.tracker) for v in value]
+        item = key + "[]"
+        return [_Node(v, self, item, self.tracker) for v in value]
 
     def date(self, key: str) -> str | None:
         text = self.code(key)

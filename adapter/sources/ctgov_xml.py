@@ -62,10 +62,10 @@ def read(data: bytes, file: str, scan_dropped: bool = True) -> Iterator[TrialRec
 
 
 def _checked(study, file: str, position: int, scan_dropped: bool) -> TrialRecord | RecordError:
-    tracker = Tracker()
+    tracker = Tracker(scan_dropped)
     try:
-        record = _record(_Node(study, "", tracker))
-        record.dropped = tracker.xml_dropped(study) if scan_dropped else list(tracker.left)
+        record = _record(_Node(study, None, "", tracker))
+        record.dropped = tracker.xml_dropped(study)
         record.warnings += tracker.notes
     except RecordError as e:
         nct = " ".join((study.findtext("id_info/nct_id") or "").split())
@@ -75,61 +75,72 @@ def _checked(study, file: str, position: int, scan_dropped: bool) -> TrialRecord
 
 
 class _Node:
-    """One element of a study, handing out its children's text by tag and noting each path read."""
+    """One element of a study, handing out its children's text by tag and noting each path read (when the tracker
+    keeps them)."""
 
-    __slots__ = ("el", "path", "tracker", "_kids")
+    __slots__ = ("kids", "parent", "tag", "tracker", "_path")
 
-    def __init__(self, el, path: str, tracker: Tracker):
-        self.el, self.path, self.tracker = el, path, tracker
-        self._kids: dict[str, list] | None = None
+    def __init__(self, el, parent: _Node | None, tag: str, tracker: Tracker):
+        # one pass over the children, then dictionary look-ups: much cheaper than lxml's find() per field
+        kids: dict[str, list] = {}
+        if el is not None:
+            for child in el:
+                kids.setdefault(child.tag, []).append(child)
+        self.kids, self.parent, self.tag, self.tracker = kids, parent, tag, tracker
+        self._path: str | None = None
+
+    @property
+    def path(self) -> str:
+        # built when first wanted (to note a path read, a field left, an error): reading alone needs none
+        if self._path is None:
+            self._path = self.parent.at(self.tag) if self.parent else ""
+        return self._path
 
     def at(self, tag: str) -> str:
-        return f"{self.path}/{tag}" if self.path else tag
+        path = self.path
+        return f"{path}/{tag}" if path else tag
 
-    def children(self, tag: str) -> list:
-        # one pass over the children, then dictionary look-ups: much cheaper than lxml's find() per field
-        if self._kids is None:
-            self._kids = {}
-            if self.el is not None:
-                for child in self.el:
-                    self._kids.setdefault(child.tag, []).append(child)
-        return self._kids.get(tag, ())
-
-    def _mark(self, child, path: str) -> str | None:
-        self.tracker.read.add(path)
-        return " ".join((child.text or "").split()) or None
+    def _mark(self, path: str) -> None:
+        """Note the child path ``path`` as read, if the tracker keeps paths."""
+        if self.tracker.read is not None:
+            self.tracker.read.add(self.at(path))
 
     def text(self, tag: str) -> str | None:
-        found = self.children(tag)
-        return self._mark(found[0], self.at(tag)) if found else None
+        found = self.kids.get(tag)
+        if found is None:
+            return None
+        self._mark(tag)
+        return _text(found[0])
 
     def texts(self, tag: str) -> list[str]:
-        path = self.at(tag)
-        return [t for t in (self._mark(c, path) for c in self.children(tag)) if t]
+        found = self.kids.get(tag)
+        if found is None:
+            return []
+        self._mark(tag)
+        return [t for t in map(_text, found) if t]
 
     def block(self, tag: str) -> str | None:
-        found = self.children(tag)
+        found = self.kids.get(tag)
         child = found[0].find("textblock") if found else None
         if child is None:
             return None
-        self.tracker.read.add(self.at(f"{tag}/textblock"))
+        self._mark(f"{tag}/textblock")
         return tidy_textblock(child.text)
 
     def attr(self, tag: str, name: str) -> str | None:
-        found = self.children(tag)
+        found = self.kids.get(tag)
         value = found[0].get(name) if found else None
         if value is None:
             return None
-        self.tracker.read.add(f"{self.at(tag)}/@{name}")
+        self._mark(f"{tag}/@{name}")
         return value.strip() or None
 
     def node(self, tag: str) -> _Node:
-        found = self.children(tag)
-        return _Node(found[0] if found else None, self.at(tag), self.tracker)
+        found = self.kids.get(tag)
+        return _Node(found[0] if found else None, self, tag, self.tracker)
 
     def nodes(self, tag: str) -> list[_Node]:
-        path = self.at(tag)
-        return [_Node(child, path, self.tracker) for child in self.children(tag)]
+        return [_Node(child, self, tag, self.tracker) for child in self.kids.get(tag, ())]
 
     def coded(self, tag: str, category: str) -> str | None:
         """The v2 enum for the child's wording; wording with no enum is listed as dropped."""
@@ -165,6 +176,10 @@ class _Node:
             return parse_age(text)
         except ValueError:
             raise RecordError(f"not an age: {text!r}", field=self.at(tag)) from None
+
+
+def _text(element) -> str | None:
+    return " ".join((element.text or "").split()) or None
 
 
 def _record(study: _Node) -> TrialRecord:

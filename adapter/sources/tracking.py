@@ -8,12 +8,16 @@ from __future__ import annotations
 
 
 class Tracker:
-    """The set of source paths one record's reader took, plus paths it read but chose not to keep."""
+    """The set of source paths one record's reader took, plus paths it read but chose not to keep.
+
+    Without ``scan`` the fields never read are not looked for, so the paths taken are not needed: ``read`` is
+    None and readers skip building them.  What was read and left is kept either way.
+    """
 
     __slots__ = ("read", "left", "notes")
 
-    def __init__(self) -> None:
-        self.read: set[str] = set()
+    def __init__(self, scan: bool = True) -> None:
+        self.read: set[str] | None = set() if scan else None
         self.left: list[str] = []
         # why read paths were left: for TrialRecord.warnings
         self.notes: list[str] = []
@@ -31,7 +35,10 @@ class Tracker:
         return path in self.read or (path.endswith("[]") and path[:-2] in self.read)
 
     def json_dropped(self, data: dict) -> list[str]:
-        """Leaf paths of a parsed JSON object that hold content and were not read."""
+        """The paths read and left, then the leaf paths of a parsed JSON object that hold content and were not
+        read (when scanning)."""
+        if self.read is None:
+            return list(self.left)
         out: dict[str, None] = dict.fromkeys(self.left)
         touched = self._touched_tops(".")
         for key, value in data.items():
@@ -54,7 +61,10 @@ class Tracker:
             out[path] = None
 
     def xml_dropped(self, element) -> list[str]:
-        """Element and attribute paths under ``element`` (a record's root) with content that were not read."""
+        """The paths read and left, then the element and attribute paths under ``element`` (a record's root) with
+        content that were not read (when scanning)."""
+        if self.read is None:
+            return list(self.left)
         out: dict[str, None] = dict.fromkeys(self.left)
         touched = self._touched_tops("/")
         for child in element:
