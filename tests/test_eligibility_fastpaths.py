@@ -103,3 +103,26 @@ def test_clean_translates_ascii_as_the_table_does():
     for _ in range(3000):
         s = "".join(chr(rnd.randrange(128)) for _ in range(rnd.randint(0, 12)))
         assert text.clean(s) == text._ESCAPE.sub(r"\1", s.translate(text._TABLE)), repr(s)
+
+
+def test_reverse_and_starts_keep_what_a_pattern_matches():
+    patterns = [comparators._GAP, r"a(?:bc|d)?e*\s+[xy]{1,2}|b\b(?:c|)", r"(?:(?:a|b)+c)*\.?d", r">+\s*(?:a|bc)?"]
+    patterns += list(comparators._GE + comparators._LE + comparators._GT + comparators._LT)
+    pieces = ["a", "b", "c", "d", "e", " ", "x", "y", ".", ">", "=", "to", "of", "the", ":", "age", "ages", "than",
+              "or", "equal", "greater", "less", "at", "least", "min", "exceeding", "over"]
+    compiled = [(re.compile(p), re.compile(rx.reverse(p)),
+                 re.compile("|".join(c + rest for c, rest in rx.starts(p))) if p != comparators._GAP else None)
+                for p in patterns]
+    rnd = random.Random(8)
+    for _ in range(3000):
+        s = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 6)))
+        for forward, backward, ways in compiled:
+            matched = bool(forward.fullmatch(s))
+            assert matched == bool(backward.fullmatch(s[::-1])), (forward.pattern, s)
+            assert ways is None or matched == bool(ways.fullmatch(s)), (forward.pattern, s)
+    for bad in [r"(?<!a)b", r"a$", r"a+?", r"(a)", r"a)", r"(?:a"]:
+        with pytest.raises(ValueError):
+            rx.reverse(bad)
+    for bad in [r"\s+a", r"a?", r"[ab]c", r"a{2}b"]:
+        with pytest.raises(ValueError):
+            rx.starts(bad)

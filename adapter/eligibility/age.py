@@ -17,6 +17,7 @@ _CUE = re.compile("a" + "".join(f"(?<!{w} a)" for w in _NOT_AN_AGE) + r"(?<!\wa)
 _OF_AGE = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?(?:of\s+age\b|y/?o\b)")
 _THING_GAP = re.compile(r"\s*(?:(?:is|are|was|were|be|been|that|which|not)\s+)*")
 _OLD = re.compile(r"^\s*(?:-\s*)?(?:\)\s*)?old\b")
+_OLDER = re.compile(r"\b(?:older|younger)\b|\bold\b")
 # words after a bare duration that make it the length of something else: "< 6 weeks postpartum"
 _NOT_AGE = re.compile(r"^\s*(?:postpartum|post-partum|duration|must|have|has|had|since|after|ago|post|prior|before|"
                       r"following|from|history|of\s+(?!age\b))")
@@ -42,34 +43,32 @@ def read(ctx: Context, v: Value) -> list[Fact]:
         return []
     start = v.op_start if v.op_start >= 0 else v.start
     cstart = ctx.clause_start(start)
-    clause = ctx.low[cstart:start]
-    body = ctx.low[start:v.end]
     cue = _cue_before(ctx, v, ctx.low[cstart:v.start])
     nearer = [m for m in ctx.measurable if m.end <= start and m.start >= cstart and m.end >= cstart + cue]
     if nearer and cue >= 0:
         return []
-    rest = ctx.low[v.end:v.end + 40]
-    of_age = bool(_OF_AGE.match(rest))
-    older = bool(_OLD.match(rest)) or bool(re.search(r"\b(?:older|younger)\b|\bold\b", body))
-    person = bool(_SUBJECT.match(clause)) and not nearer
-    subject = person and v.unit_kind == "time"
-    # "older than" and "old" say age, but not of a thing named just before: "ulcers older than 1 year"
-    thing = any(cstart <= m.start <= m.end <= start and _THING_GAP.fullmatch(ctx.low, m.end, start)
-                for m in ctx.clinical)
-    after = of_age or (older and (cue >= 0 or person or not thing))
-    # a bare duration after a subject is an age only when nothing follows it: not "< 6 weeks postpartum"
-    if cue < 0 and not after and not (subject and not _NOT_AGE.match(rest)):
-        return []
-    if (v.unit_kind is None or v.unit == "h") and cue < 0 and not after:
-        return []
-    if v.unit == "wk" and re.search(r"pregnan|gestation", ctx.low):
+    # whether the words say it is an age: a cue before it does; without one, only the words around it can
+    said = cue >= 0
+    if not said:
+        rest = ctx.low[v.end:v.end + 40]
+        person = not nearer and bool(_SUBJECT.match(ctx.low[cstart:start]))
+        # "older than" and "old" say age, but not of a thing named just before: "ulcers older than 1 year"
+        said = bool(_OF_AGE.match(rest)) or bool(_OLD.match(rest) or _OLDER.search(ctx.low[start:v.end])) and (
+            person or not any(cstart <= m.start <= m.end <= start and _THING_GAP.fullmatch(ctx.low, m.end, start)
+                              for m in ctx.clinical))
+        # a bare duration after a subject is an age only when nothing follows it: not "< 6 weeks postpartum"
+        if not said and not (person and v.unit_kind == "time" and not _NOT_AGE.match(rest)):
+            return []
+        if (v.unit_kind is None or v.unit == "h") and not said:
+            return []
+    if v.unit == "wk" and ("pregnan" in ctx.low or "gestation" in ctx.low):
         return []
     unit = v.unit or "a"
     if any(b is not None and not (0 <= b <= _LIMITS.get(unit, 125)) for b in v.bounds):
         return []
     ctx.consumed.add(v.start)
     text = ctx.criterion.text
-    conf = 0.95 if (cue >= 0 or after) else 0.8
+    conf = 0.95 if said else 0.8
     if v.op == "unknown":
         return [Fact("age", "Age", text, AGE, "unknown", v.value, unit=unit, unit_text=v.unit_text or "years",
                      confidence=0.2)]

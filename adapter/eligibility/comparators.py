@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from . import rx
+
 
 def _alts(*phrases: str) -> tuple[str, ...]:
     return tuple(sorted(phrases, key=len, reverse=True))
@@ -35,14 +37,10 @@ _GAP = r"(?:\s*(?:(?:to|of|the|a|an|approximately|about|age[sd]?)\b|:))*\s*"
 
 def _starts(phrase: str) -> list[tuple[str, str]]:
     """(first character, rest) for each way the phrase can start: "(?:more|greater)\\s+x" starts two ways."""
-    group = re.fullmatch(r"\(\?:([a-z|]+)\)(.*)", phrase)
-    if group:
-        return [(w[0], w[1:] + group.group(2)) for w in group.group(1).split("|")]
-    if not (phrase[:1].isalpha() or phrase[:1] in "<>=") or phrase[1:2] in ("*", "?", "{"):
+    ways = rx.starts(phrase)
+    if any(not (c.isalpha() or c in "<>=") for c, _ in ways):
         raise ValueError(f"comparator phrase must start with a plain character: {phrase}")
-    if phrase[1:2] == "+":      # ">+": one, then any more
-        return [(phrase[0], phrase[0] + "*" + phrase[2:])]
-    return [(phrase[0], phrase[1:])]
+    return ways
 
 
 def _prefix_rx(phrases: tuple[str, ...]) -> re.Pattern:
@@ -61,9 +59,25 @@ def _prefix_rx(phrases: tuple[str, ...]) -> re.Pattern:
     return re.compile(f"(?:{'|'.join(branches)})" + _GAP + "$")
 
 
-_PREFIX = [(op, _prefix_rx(p)) for op, p in ((">=", _GE), ("<=", _LE), (">", _GT), ("<", _LT))]
-# the four in one: before most numbers there is no comparator, which one search then tells
-_ANY_PREFIX = _prefix_rx(_GE + _LE + _GT + _LT)
+def _ends_rx(phrases: tuple[str, ...]) -> re.Pattern:
+    """_prefix_rx(phrases) read backwards: a match at the start of the reversed text before a number tells whether
+    a comparator ends that text in one try, where a search of the text tries every place. Its alternatives too
+    are grouped by their first character."""
+    rests: dict[str, list[str]] = {}
+    for phrase in phrases:
+        for first, rest in _starts(phrase):
+            before = "[<>=]" if first in "<>=" else r"\w"
+            for c, more in rx.starts(rx.reverse(rest) + first):
+                rests.setdefault(c, []).append(f"{more}(?!{before})")
+    branches = "|".join(f"{c}(?:{'|'.join(alts)})" for c, alts in rests.items())
+    # "$" also matches before a final newline
+    return re.compile(r"\n?" + rx.reverse(_GAP) + f"(?:{branches})")
+
+
+# (op, its comparators read backwards, its comparators) in the order they are tried
+_PREFIX = [(op, _ends_rx(p), _prefix_rx(p)) for op, p in ((">=", _GE), ("<=", _LE), (">", _GT), ("<", _LT))]
+# the four in one: before most numbers there is no comparator, which one match then tells
+_ANY_END = _ends_rx(_GE + _LE + _GT + _LT)
 _SUFFIX = [(op, re.compile(r"\s*(?:" + "|".join(p) + r")(?![\w])(?!\s+than\b)")) for op, p in (
     (">=", _alts(r"or\s+more", r"or\s+greater", r"or\s+higher", r"or\s+above", r"or\s+older", r"or\s+over",
                  r"and\s+above", r"and\s+older", r"and\s+over", r"and\s+more", r"and\s+greater", r"and\s+higher",
@@ -86,12 +100,12 @@ def prefix_at(low: str, end: int) -> tuple[str | None, int]:
     """prefix(low[:end]), without copying the text before the window."""
     offset = max(0, end - _WINDOW)
     tail = low[offset:end]
-    if not _ANY_PREFIX.search(tail):
+    back = tail[::-1]
+    if not _ANY_END.match(back):
         return None, -1
-    for op, rx in _PREFIX:
-        m = rx.search(tail)
-        if m:
-            return op, offset + m.start()
+    for op, ends, forward in _PREFIX:
+        if ends.match(back):
+            return op, offset + forward.search(tail).start()
     return None, -1
 
 

@@ -30,22 +30,17 @@ class Context:
     criterion: Criterion
     low: str
     consumed: set[int] = field(default_factory=set)    # starts of values a reader has used
+    # what every criterion's readers use is made with the context: a cached property costs more the first time it
+    # is read than the plain attribute
+    tokens: lexicon.Tokens = field(init=False)
+    measurable: list[lexicon.Mention] = field(init=False)
+    clinical: list[lexicon.Mention] = field(init=False)
+    values: list[values.Value] = field(init=False)
 
-    @cached_property
-    def tokens(self) -> lexicon.Tokens:
-        return lexicon.Tokens(self.low)
-
-    @cached_property
-    def measurable(self) -> list[lexicon.Mention]:
-        return lexicon.find_mentions(self.low, self.tokens, measurable=True)
-
-    @cached_property
-    def clinical(self) -> list[lexicon.Mention]:
-        return lexicon.find_mentions(self.low, self.tokens, measurable=False)
-
-    @cached_property
-    def values(self) -> list[values.Value]:
-        return values.find(self.low, self.tokens)
+    def __post_init__(self) -> None:
+        self.tokens = lexicon.Tokens(self.low)
+        self.measurable, self.clinical = lexicon.find_mentions(self.low, self.tokens)
+        self.values = values.find(self.low, self.tokens)
 
     @cached_property
     def windows(self):
@@ -63,6 +58,8 @@ class Context:
 
     def window_for(self, pos: int):
         """The time window written in the same clause as ``pos``, if any."""
+        if not self.windows:
+            return None
         start = self.clause_start(pos)
         end_m = _CLAUSE_END.search(self.low, pos)
         end = end_m.start() if end_m else len(self.low)

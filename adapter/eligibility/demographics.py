@@ -24,7 +24,8 @@ _LEADING = re.compile(r"\W*")
 def read(ctx: Context) -> list[Fact]:
     low = ctx.low
     text = ctx.criterion.text
-    if not low.startswith(_FIRST_WORDS, _LEADING.match(low).end()):
+    # most criteria start with a word, before which _LEADING has nothing to skip
+    if not low.startswith(_FIRST_WORDS, 0 if low[:1].isalnum() else _LEADING.match(low).end()):
         return []
     m = _SEX_ONLY.match(low) or _FEMALE.match(low) or _MALE.match(low)
     if m is None:

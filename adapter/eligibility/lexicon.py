@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import compress
 from pathlib import Path
+from typing import NamedTuple
 
 from .model import Coding
 
@@ -30,8 +31,9 @@ class Concept:
     ratio_of: tuple[str, ...] = ()     # the two measures this one divides: pf_ratio = pao2 / fio2
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """A term of a concept found in the text (a named tuple: many are made, and a tuple is made faster than a frozen
+    dataclass)."""
     concept: Concept
     start: int
     end: int
@@ -56,14 +58,20 @@ def tokenize(text: str) -> tuple[list[str], bool]:
     runs = text.encode("ascii").translate(_ASCII_SEPARATORS).replace(b"/", b" / ").decode("ascii").rstrip(" '-.")
     if not ("." in runs or "-" in runs or "'" in runs or "+" in runs):
         return runs.split(), False
-    return [w for run in runs.split() for w in ((run,) if run.isalnum() or run == "/" else _TOKEN.findall(run))], True
+    words: list[str] = []
+    for run in runs.split():
+        if run.isalnum() or run == "/":
+            words.append(run)
+        else:
+            words += _TOKEN.findall(run)
+    return words, True
 
 
 class Tokens:
     """The words of a text. Where a word starts is worked out only up to the words asked about: a word is the
     first occurrence of itself after the word before it, as nothing between two words can start one."""
 
-    __slots__ = ("text", "words", "joined", "_starts", "_term_starts")
+    __slots__ = ("text", "words", "joined", "_starts")
 
     def __init__(self, text: str):
         self.text = text
@@ -71,15 +79,6 @@ class Tokens:
         self.joined: bool     # False: no word holds a joiner, every word is a whole run of letters and digits
         self.words, self.joined = tokenize(text)
         self._starts: list[int] = []
-        self._term_starts: list[int] | None = None
-
-    def term_starts(self) -> list[int]:
-        """Where a term of either index (measurable or not) may start: the words are looked up once for both."""
-        if self._term_starts is None:
-            firsts, words = _all_starts(), self.words
-            self._term_starts = [] if firsts.isdisjoint(words) else list(
-                compress(range(len(words)), map(firsts.__contains__, words)))
-        return self._term_starts
 
     def start(self, i: int) -> int:
         starts, words = self._starts, self.words
@@ -183,44 +182,38 @@ def _index(measurable: bool) -> dict[tuple[str, ...], tuple[str, bool]]:
 
 
 @cache
-def _starts(measurable: bool) -> dict[str, tuple[int, ...]]:
-    """First token of every term -> how many tokens the terms starting with it have, most first (most words
-    start none)."""
-    lengths: dict[str, set[int]] = {}
-    for toks in _index(measurable):
-        lengths.setdefault(toks[0], set()).add(len(toks))
-    return {first: tuple(sorted(ns, reverse=True)) for first, ns in lengths.items()}
+def _first_words() -> dict[str, tuple[tuple[int, int, dict[tuple[str, ...], tuple[Concept, bool]]], ...]]:
+    """First token of every term -> (0 for measurable concepts or 1, a number of tokens, the tokens after the first
+    -> (concept, value_only)) for the terms starting with it: the measurable terms, then the others, each the
+    longest first (most words start none)."""
+    table = concepts()
+    out: dict[str, dict[tuple[int, int], dict]] = {}
+    for side, measurable in enumerate((True, False)):
+        for toks, (cid, value_only) in _index(measurable).items():
+            out.setdefault(toks[0], {}).setdefault((side, -len(toks)), {})[toks[1:]] = (table[cid], value_only)
+    return {w: tuple((side, -minus_n, terms) for (side, minus_n), terms in sorted(groups.items()))
+            for w, groups in out.items()}
 
 
-@cache
-def _all_starts() -> frozenset[str]:
-    return frozenset(_starts(True)) | frozenset(_starts(False))
-
-
-def find_mentions(low: str, tokens: Tokens, measurable: bool) -> list[Mention]:
-    """Every longest, non-overlapping term of measurable (or of clinical) concepts in lower-cased text."""
-    firsts = tokens.term_starts()
-    if not firsts:
-        return []
-    index, table, starts = _index(measurable), concepts(), _starts(measurable)
-    words = tokens.words
-    out: list[Mention] = []
-    after_last = 0
-    for i in firsts:
-        if i < after_last or words[i] not in starts:
-            continue
-        left = len(words) - i
-        for n in starts[words[i]]:
-            found = index.get(tuple(words[i:i + n])) if n <= left else None
-            if found:
-                break
-        else:
-            continue
-        cid, value_only = found
-        start, end = tokens.start(i), tokens.end(i + n - 1)
-        out.append(Mention(table[cid], start, end, low[start:end], value_only))
-        after_last = i + n
-    return _merge_ratios(out, low) if measurable else out
+def find_mentions(low: str, tokens: Tokens) -> tuple[list[Mention], list[Mention]]:
+    """Every longest, non-overlapping term of measurable concepts, and of the other (clinical) ones, in lower-cased
+    text. One scan of the words serves both: most words start no term of either."""
+    firsts, words = _first_words(), tokens.words
+    found: tuple[list[Mention], list[Mention]] = ([], [])
+    after_last = [0, 0]
+    for i in compress(range(len(words)), map(firsts.__contains__, words)):
+        done = -1
+        for side, n, terms in firsts[words[i]]:
+            if side == done or i < after_last[side]:
+                continue
+            hit = terms.get(tuple(words[i + 1:i + n]) if n > 1 else ())
+            if hit is None:
+                continue
+            start, end = tokens.start(i), tokens.end(i + n - 1)
+            found[side].append(Mention(hit[0], start, end, low[start:end], hit[1]))
+            after_last[side], done = i + n, side
+    measurable, clinical = found
+    return (_merge_ratios(measurable, low) if len(measurable) > 1 else measurable), clinical
 
 
 def codings_for(concept: Concept, unit: str | None, low: str) -> tuple[Coding, ...]:
@@ -259,21 +252,27 @@ def unit_pattern() -> re.Pattern:
 
 
 @cache
-def _unit_patterns() -> tuple[dict[str, re.Pattern], re.Pattern]:
-    """unit_pattern() cut by the character an alias starts with, and the rest ("/mm3" may start with a space).
-    A match at one position only tries the aliases that can start there, in the order unit_pattern() has them,
-    so the same alias wins."""
-    alts = [(alias.split("/")[0].split()[:1], _unit_alternative(alias)) for alias, _, _ in units()]
-    firsts = {words[0][0] for words, _ in alts if words}
-    by_first = {c: re.compile(r"(?:" + "|".join(a for words, a in alts if not words or words[0][0] == c) + _UNIT_END)
-                for c in firsts}
-    return by_first, re.compile(r"(?:" + "|".join(a for words, a in alts if not words) + _UNIT_END)
+def _unit_patterns() -> tuple[dict[str, re.Pattern], dict[str, re.Pattern], re.Pattern]:
+    """unit_pattern() cut by the first two characters an alias starts with, by the first character of the aliases
+    whose first word is one character ("g/dl"), and the rest ("/mm3" may start with a space). An alias whose first
+    word is w matches only where w is written, and one with no first word only where a "/" or a space is: a match
+    at one position tries only the aliases that can start there, in the order unit_pattern() has them, so the same
+    alias wins."""
+    alts = [((alias.split("/")[0].split() or [""])[0], _unit_alternative(alias)) for alias, _, _ in units()]
+
+    def pattern(fits) -> re.Pattern:
+        return re.compile(r"(?:" + "|".join(a for first, a in alts if fits(first)) + _UNIT_END)
+
+    by_two = {pair: pattern(lambda first, pair=pair: first[:2] == pair or first == pair[0])
+              for pair in {first[:2] for first, _ in alts if len(first) > 1}}
+    by_one = {c: pattern(lambda first, c=c: first == c) for c in {first for first, _ in alts if len(first) == 1}}
+    return by_two, by_one, pattern(lambda first: not first)
 
 
 def unit_match(low: str, pos: int) -> re.Match | None:
     """unit_pattern().match(low, pos)."""
-    by_first, other = _unit_patterns()
-    return by_first.get(low[pos:pos + 1], other).match(low, pos)
+    by_two, by_one, other = _unit_patterns()
+    return (by_two.get(low[pos:pos + 2]) or by_one.get(low[pos:pos + 1], other)).match(low, pos)
 
 
 @cache

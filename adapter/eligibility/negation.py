@@ -80,16 +80,21 @@ def negated(low: str, start: int, end: int) -> bool:
     # each pattern below needs its word: most mentions have none near them and are spared the scan
     if "without" in near:
         near = _EITHER.sub(lambda m: " " * len(m.group(0)), near)
-    left = _scope(near, start - origin)
-    count = len(_CUE.findall(left))
-    if "negative" in left:
-        count += len(_NEGATIVE.findall(left))
-    if "non" in left:
-        count += bool(_NON.search(left))
-    return (count + _negated_after(low, end)) % 2 == 1
+    before = near[:start - origin]
+    count = _negated_after(low, end)
+    # the scope is a tail of the words before the mention, and a cue in it is one in them (a scope starts after a
+    # character that is no word's): most mentions have no cue before them, and need no scope
+    if _CUE.search(before) or "negative" in before or "non" in before:
+        left = _scope(near, start - origin)
+        count += len(_CUE.findall(left))
+        if "negative" in left:
+            count += len(_NEGATIVE.findall(left))
+        if "non" in left:
+            count += bool(_NON.search(left))
+    return count % 2 == 1
 
 
 def _negated_after(low: str, end: int) -> bool:
     """Whether the words right after a mention ending at ``end`` negate it: _AFTER.match(low, end, end + _WINDOW)."""
     after = low[end:end + _WINDOW]
-    return any(w in after for w in _AFTER_WORDS) and bool(_AFTER.match(low, end, end + _WINDOW))
+    return any(map(after.__contains__, _AFTER_WORDS)) and bool(_AFTER.match(low, end, end + _WINDOW))

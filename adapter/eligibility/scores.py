@@ -10,18 +10,21 @@ from .model import Fact
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
 _R = r"(?:iv|v|i{1,3})"
-_ROMAN_RX = re.compile(r"(?<![\w/])(?P<a>" + _R + r")\b(?:\s*(?P<sep>-|to|through|or|and|/|,)\s*"
+# the first numeral, and the check of the character before it after that: a search skips to an "i" or a "v"
+_ROMAN_RX = re.compile(r"(?P<a>i(?<![\w/]i)(?:v|i{0,2})|v(?<![\w/]v))\b(?:\s*(?P<sep>-|to|through|or|and|/|,)\s*"
                        r"(?:(?:class|grade)\s+)?(?P<b>" + _R + r")\b(?:\s*(?:,\s*or|,\s*and|,|or|and|/)\s*(?P<c>" + _R + r")\b)?)?")
-_DIGIT_LIST = re.compile(r"(?<![\w.])(?P<a>\d)\s*(?:,|or|and|/)\s*(?P<b>\d)(?:\s*,?\s*(?:,|or|and|/)\s*(?P<c>\d))?"
+_DIGIT_LIST = re.compile(r"(?P<a>\d)(?<![\w.]\d)\s*(?:,|or|and|/)\s*(?P<b>\d)(?:\s*,?\s*(?:,|or|and|/)\s*(?P<c>\d))?"
                          r"(?!\w)(?!\.\d)(?!\s*(?:-|to)\s*\d)")
 _GAP = 45
+_STOP = re.compile(r"[;.]")
+_NAME_WORD = re.compile(r"(?:grade|class|stage|status)\s*$")
 
 
 def _near(ctx: Context, start: int, end: int, roman: bool):
     """The score concept named just before the value (or right after it: "≥ grade III NYHA")."""
     cands = [m for m in ctx.measurable if m.concept.kind == "score" and (m.concept.roman or not roman)]
     before = [m for m in cands if m.end <= start and start - m.end <= _GAP and
-              not re.search(r"[;.]", ctx.low[m.end:start])]
+              not _STOP.search(ctx.low, m.end, start)]
     if before:
         return before[-1]
     after = [m for m in cands if m.start >= end and m.start - end <= 12 and roman]
@@ -46,7 +49,7 @@ def read(ctx: Context) -> list[Fact]:
                 continue
             conv = (lambda x: _ROMAN[x]) if roman else int
             nums = [conv(x) for x in (m.group("a"), m.group("b"), m.group("c")) if x]
-            op, _ = comparators.prefix(re.sub(r"(?:grade|class|stage|status)\s*$", "", ctx.low[:m.start()]))
+            op, _ = comparators.prefix(_NAME_WORD.sub("", ctx.low[:m.start()]))
             if len(nums) == 1:
                 if roman and op and op != "unknown":
                     facts.append(_fact(ctx, mention, op, value=nums[0]))

@@ -53,8 +53,9 @@ def _marker_kind(marker: str) -> str:
     return "bullet"
 
 
-def _header_side(line: str) -> str | None:
-    body = line.strip().strip("*#_ ").strip()
+def _header_side(stripped: str) -> str | None:
+    """The side a header line (stripped) opens, or None."""
+    body = stripped.strip("*#_ ").strip()
     if not body or len(body) > 90:
         return None
     m = _HEADER.match(body) if _may_name_a_side(body) else None
@@ -119,8 +120,10 @@ def _inline_headers(text: str) -> Iterator[re.Match]:
 
 def _inline_items(body: str) -> list[tuple[str, str]]:
     """(kind, text) pieces of a line that holds several items."""
-    # most lines hold one item: one search tells, and circled numbers are not ASCII
-    first = _INLINE_ITEM.search(body)
+    # most lines hold one item: one search tells, and circled numbers are not ASCII. An item starts after a stop
+    # and at least one character: most lines have no stop before their last character, and are spared the search
+    head = body[:-1]
+    first = _INLINE_ITEM.search(body) if ";" in head or "." in head or ":" in head else None
     circled = not body.isascii() and _CIRCLED.search(body)
     if not (first or circled):
         return [("", body)]
@@ -151,40 +154,36 @@ def _inline_items(body: str) -> list[tuple[str, str]]:
 def _items(text: str) -> list[_Item]:
     side, assumed = INCLUSION, True
     items: list[_Item] = []
-    last_number = 0
     for line in _lines(text):
-        if not line.strip():
+        stripped = line.strip()
+        if not stripped:
             continue
-        new_side = _header_side(line)
+        new_side = _header_side(stripped)
         if new_side:
-            side, assumed, last_number = new_side, False, 0
+            side, assumed = new_side, False
             continue
         if not items and _PREAMBLE.match(line):
             continue
         m = _BULLET.match(line)
-        marker = m.group("marker") if m else ""
-        indent = len(m.group("indent").expandtabs(4)) if m else len(line) - len(line.lstrip(" \t"))
-        body = line[m.end():] if marker else line.strip()
-        kind = _marker_kind(marker)
-        if kind == "number":
-            last_number = int(re.match(r"\d+", marker).group(0))
-        if not marker and items and _continues(items[-1], line, indent):
-            items[-1].text += "\n" + body.strip()
-            continue
-        pieces = _inline_items(body.strip())
+        if m:
+            indent, kind = len(m.group("indent").expandtabs(4)), _marker_kind(m.group("marker"))
+            body = line[m.end():].strip()
+        else:
+            indent = len(line) - len(line.lstrip(" \t"))
+            if items and _continues(items[-1], stripped, indent):
+                items[-1].text += "\n" + stripped
+                continue
+            body, kind = stripped, ""
+        pieces = _inline_items(body)
         first_kind, first_text = pieces[0]
-        items.append(_Item(first_text, indent, kind if marker else (first_kind or "plain"), side, assumed))
-        base = indent
+        items.append(_Item(first_text, indent, kind or first_kind or "plain", side, assumed))
         for piece_kind, piece_text in pieces[1:]:
-            if piece_kind == "number":
-                last_number += 1
-            items.append(_Item(piece_text, base, piece_kind or "plain", side, assumed))
+            items.append(_Item(piece_text, indent, piece_kind or "plain", side, assumed))
     return [i for i in items if i.text.strip()]
 
 
-def _continues(prev: _Item, line: str, indent: int) -> bool:
+def _continues(prev: _Item, stripped: str, indent: int) -> bool:
     """A line without a marker goes on the criterion before it when indented under it or plainly unfinished."""
-    stripped = line.strip()
     if prev.kind != "plain" and indent > prev.indent:
         return True
     return stripped[:1].islower() and not prev.text.rstrip().endswith((".", ";", ":"))

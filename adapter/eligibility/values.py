@@ -95,7 +95,6 @@ def _unit_at(low: str, pos: int) -> tuple[str | None, str | None, str | None, in
 
 
 _WORD_NUMBERS = frozenset(WORD_NUMBERS)
-_JOINERS_AS_SPACES = str.maketrans("'-.+", "    ")
 # every number in digits has a decimal digit: in ASCII text, one of 0-9, which a search skips to quickly
 _ANY_DIGIT = re.compile(r"\d")
 _ANY_ASCII_DIGIT = re.compile(r"[0-9]")
@@ -106,10 +105,8 @@ def _may_have_number_words(tokens: Tokens) -> bool:
     and such a run is a token or a piece of one between its joiners ("twenty-one")."""
     if not _WORD_NUMBERS.isdisjoint(tokens.words):
         return True
-    if not tokens.joined:
-        return False
-    joined = " ".join(filterfalse(str.isalnum, tokens.words))
-    return not _WORD_NUMBERS.isdisjoint(joined.translate(_JOINERS_AS_SPACES).split())
+    # the others are pieces of the tokens that hold a joiner, which _WORDS finds in them as in the text
+    return tokens.joined and bool(_WORDS.search(" ".join(filterfalse(str.isalnum, tokens.words))))
 
 
 def _numbers(low: str, tokens: Tokens | None = None) -> list[re.Match]:
@@ -127,6 +124,8 @@ def _numbers(low: str, tokens: Tokens | None = None) -> list[re.Match]:
 def find(low: str, tokens: Tokens | None = None) -> list[Value]:
     """Value expressions left to right; each number belongs to at most one. ``tokens``: the text's, when known."""
     nums = _numbers(low, tokens)
+    if not nums:
+        return []
     out: list[Value] = []
     i = 0
     while i < len(nums):

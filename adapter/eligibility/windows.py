@@ -9,8 +9,9 @@ from .values import WORD_NUMBERS, Value, number
 
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h|d)"
 _NUM = r"(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r"|a|one)"
-_BEFORE = re.compile(r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior|recent|"
-                     r"first)?\s*(?:\(?" + _NUM + r"\)?\s*)?$")
+# _BEFORE and _SINCE_BEFORE start with a letter rather than a \b, so a search skips to one
+_BEFORE = re.compile("(?:" + rx.words(["within", "in", "during", "over", "for"]) + r")\s+(?:the\s+)?"
+                     r"(?:last|past|previous|preceding|prior|recent|first)?\s*(?:\(?" + _NUM + r"\)?\s*)?$")
 _AFTER = re.compile(r"^\s*(?:\)\s*)?(?:prior\s+to|before|preceding|of(?!\s+age)(?!\s+life)(?!\s+gestation)|ago|since|from|after|following|post\b|post-|"
                     r"(?:immediately\s+)?before)\b")
 _STANDALONE_CUES = [r"within", r"in\s+the\s+(?:last|past|previous)", r"during\s+the\s+(?:last|past|previous)",
@@ -19,7 +20,8 @@ _STANDALONE = re.compile(r"(?:" + rx.words(_STANDALONE_CUES) + r")\s+(?:the\s+)?
                          r"(?:(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")\s*)?" + _UNIT + r"\b")
 _PRIOR = re.compile(r"\b(?P<num>\d+(?:\.\d+)?|" + "|".join(WORD_NUMBERS) + r")\s*" + _UNIT +
                     r"\s+(?:prior\s+to|before|preceding)\b")
-_SINCE_BEFORE = re.compile(r"\b(?:within|during|for|since|after)\s+(?:the\s+)?(?:last|past|previous)?\s*$")
+_SINCE_BEFORE = re.compile("(?:" + rx.words(["within", "during", "for", "since", "after"]) + r")\s+(?:the\s+)?"
+                           r"(?:last|past|previous)?\s*$")
 _UCUM = {"y": "a", "m": "mo", "w": "wk", "d": "d", "h": "h"}
 
 
