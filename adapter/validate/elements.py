@@ -25,28 +25,40 @@ from .terminology import PRIMITIVES, allowed_codes, code_allowed, code_issue
 _GENERATED: dict[str, object] = {}
 _NAMES: dict[Shape, str] = {}
 _READY: dict[Shape, object] = {}        # the functions generated completely, by Shape
+_RESOURCE_CHECKS: dict[tuple[str, str], object] = {}       # those of resources, by (type, version)
 _GENERATING = threading.Lock()
 _CONSTANTS: dict[object, str] = {}
 # ids and dates rarely repeat: the values remembered of one type are bounded by starting over
 _SEEN_MAX = 1 << 14
 
 
-class _Values(set):
+class _Values:
     """The valid values of one primitive type, to skip its regex: the codes of a required binding (closed), or
-    the values seen so far to match the type's regex (open: a new one is matched once, then remembered)."""
-    __slots__ = ("pattern",)
+    the values seen so far to match the type's regex (open: a new one is matched once, then remembered). They
+    are held in a set, not by subclassing it: ``in`` a subclass of set calls its ``__contains__`` method, slowly."""
+    __slots__ = ("known", "pattern")
 
     def __init__(self, values=(), pattern: re.Pattern | None = None):
-        super().__init__(values)
-        self.pattern = pattern
+        self.known, self.pattern = set(values), pattern
 
     def matches(self, value: str) -> bool:
         if self.pattern is None or self.pattern.fullmatch(value) is None:
             return False
-        if len(self) >= _SEEN_MAX:
-            self.clear()
-        self.add(value)
+        if len(self.known) >= _SEEN_MAX:
+            self.known.clear()
+        self.known.add(value)
         return True
+
+
+class _AnyString(_Values):
+    """Any string at all: the test of a key whose strings are not checked (no regex, or not checked at all)."""
+    __slots__ = ()
+
+    def matches(self, value: str) -> bool:
+        return True
+
+
+_ANY_STRING = _AnyString()
 
 
 def conforms(shape: Shape):
@@ -76,65 +88,101 @@ def _generate(root: Shape):
         exec(_source(shape, _NAMES[shape]), _GENERATED)
     # the test of each key, now that every function it may call exists
     for shape in new:
-        _GENERATED[_NAMES[shape] + "_tests"].update(_key_tests(shape))
+        strings, tests = _key_tests(shape)
+        _GENERATED[_NAMES[shape] + "_strings"].update(strings)
+        _GENERATED[_NAMES[shape] + "_tests"].update(tests)
     for shape in new:
         _READY[shape] = _GENERATED[_NAMES[shape]]
 
 
+# how the generated loop tests a value that is not a string: the first item of its key's test (see _key_tests)
+CALL, EACH, BOOLEAN, DECIMAL, UNCHECKED = range(5)
+
+
 def _source(shape: Shape, name: str) -> str:
     """A function ``name(node) -> bool``: whether ``node`` is an object with every required child whose keys
-    are all known (``tests[key]`` fails with KeyError for any other) and whose values each pass the test of
-    their key. The tests of a single string and of a primitive with a regex are inlined: they are most of the
-    values."""
-    _GENERATED[name + "_tests"] = {}
-    lines = [f"def {name}(node):",
+    are all known and whose values each pass the test of their key. A string is tested against ``strings[key]``
+    (None: any but an empty one, else a _Values), anything else by ``tests[key]``: either fails with KeyError
+    for a key that does not take it. Strings, most of the values, are tested inline, and so are booleans and
+    decimals and the loop over an array; objects and the rest by a call."""
+    _GENERATED[name + "_strings"], _GENERATED[name + "_tests"] = {}, {}
+    # the builtins the loop reads for every key are locals: read faster than globals
+    lines = [f"def {name}(node, strings={name}_strings, tests={name}_tests, type=type, str=str):",
              "    if node.__class__ is not dict:",
              "        return False"]
-    single = [keys for keys in shape.required if len(keys) == 2]
-    if single:
-        # most required children are one key (or its "_name" sibling): all of the first is the common case
-        _GENERATED[name + "_required"] = frozenset(keys[0] for keys in single)
-        _GENERATED[name + "_groups"] = tuple(single)
-        lines += [f"    if not node.keys() >= {name}_required and not _all_present(node, {name}_groups):",
-                  "        return False"]
-    for i, keys in enumerate(k for k in shape.required if len(k) != 2):
-        # a required choice (value[x]): one of many keys
-        _GENERATED[f"{name}_choice_{i}"] = keys
-        lines += [f"    if node.keys().isdisjoint({name}_choice_{i}):",
-                  "        return False"]
-    lines += [f"    tests = {name}_tests",
-              "    try:",
-              "        for key, value in node.items():",
-              "            test = tests[key]",
-              "            if test is None:",
-              "                if value.__class__ is not str or not value:",
+    for i, keys in enumerate(shape.required):
+        if len(keys) == 2:
+            # most required children are one key (or its "_name" sibling)
+            lines += [f"    if {keys[0]!r} not in node and {keys[1]!r} not in node:",
+                      "        return False"]
+        else:
+            # a required choice (value[x]): one of many keys
+            _GENERATED[f"{name}_choice_{i}"] = frozenset(keys)
+            lines += [f"    if node.keys().isdisjoint({name}_choice_{i}):",
+                      "        return False"]
+    # type(value), not value.__class__: with values of many types, the attribute is looked up the slow way
+    lines += ["    try:",
+              "        for key in node:",
+              "            value = node[key]",
+              "            if type(value) is str:",
+              "                test = strings[key]",
+              "                if test is None:",
+              "                    if not value:",
+              "                        return False",
+              "                elif value not in test.known and not test.matches(value):",
               "                    return False",
-              "            elif test.__class__ is _Values:",
-              "                if value.__class__ is not str or (value not in test and not test.matches(value)):",
-              "                    return False",
-              "            elif not test(value):",
-              "                return False",
+              "            else:",
+              "                kind, test = tests[key]",
+              f"                if kind == {CALL}:",
+              "                    if not test(value):",
+              "                        return False",
+              f"                elif kind == {EACH}:",
+              "                    if value.__class__ is not list or not value:",
+              "                        return False",
+              "                    for item in value:",
+              "                        if not test(item):",
+              "                            return False",
+              f"                elif kind == {BOOLEAN}:",
+              "                    if value is not True and value is not False:",
+              "                        return False",
+              f"                elif kind == {DECIMAL}:",
+              "                    if type(value) is not int and type(value) is not float:",
+              "                        return False",
               "    except KeyError:",
-              "        return False      # an unknown key",
+              "        return False      # an unknown key, or a value of the wrong JSON type",
               "    return True"]
     return "\n".join(lines) + "\n"
 
 
-def _key_tests(shape: Shape) -> dict:
-    """Each key an object of the shape may hold -> its test: None for a single string, the _Values of a single
-    primitive with a regex, else a function of the value."""
-    tests = {}
+def _key_tests(shape: Shape) -> tuple[dict, dict]:
+    """The tests of the keys an object of the shape may hold: of a string value, key -> None (not empty) or its
+    _Values; of any other value, key -> (kind, test): how the generated loop tests it, with what function."""
+    strings, tests = {}, {}
     for key, rule in shape.children.items():
-        values = None if rule.many else _values(rule)
-        if values is not None:
-            tests[key] = _GENERATED[values]
-        elif rule.kind == "string" and not rule.many:
-            tests[key] = None
-        elif rule.kind not in PRIMITIVES and rule.kind != "Resource" and not rule.binding and not rule.many:
-            tests[key] = _GENERATED[_NAMES[rule.shape()]]
+        if rule.many:
+            tests[key] = (EACH, _item_test(rule))
+        elif rule.kind in TEXTUAL:
+            strings[key] = None
+        elif _string_kind(rule.kind):
+            values = _values(rule)
+            strings[key] = _ANY_STRING if values is None else _GENERATED[values]
+        elif rule.kind == "boolean":
+            tests[key] = (BOOLEAN, None)
+        elif rule.kind == "decimal":
+            tests[key] = (DECIMAL, None)
         else:
-            tests[key] = _value_test(rule)
-    return tests | dict.fromkeys(_unchecked_keys(shape), _anything)
+            tests[key] = (CALL, _item_test(rule))
+    for key in _unchecked_keys(shape):
+        # a resource's type named the function called (see element_issues), so it is no empty string; None
+        # saves the call of _ANY_STRING.matches on every resource
+        strings[key] = None if key == "resourceType" else _ANY_STRING
+        tests[key] = (UNCHECKED, None)
+    return strings, tests
+
+
+def _string_kind(kind: str) -> bool:
+    """Whether a value of the kind is a JSON string: any primitive but a boolean or a number."""
+    return kind in PRIMITIVES and kind not in INTEGERS and kind not in ("boolean", "decimal")
 
 
 def _unchecked_keys(shape: Shape) -> list[str]:
@@ -142,10 +190,6 @@ def _unchecked_keys(shape: Shape) -> list[str]:
     extensions) and a resource's resourceType."""
     keys = [f"_{key}" for key, rule in shape.children.items() if rule.kind in PRIMITIVES]
     return [key for key in keys + ["resourceType"] * shape.resource if key not in shape.children]
-
-
-def _anything(value) -> bool:
-    return True
 
 
 def _constant(key, make) -> str:
@@ -161,7 +205,7 @@ def _values(rule: Rule) -> str | None:
     """The global name of the _Values of a primitive that is a JSON string with a regex (and, for a code, a
     required binding that can be expanded)."""
     kind, version = rule.kind, rule.version
-    if kind not in PRIMITIVES or kind in TEXTUAL or kind in INTEGERS or kind in ("boolean", "decimal"):
+    if not _string_kind(kind) or kind in TEXTUAL:
         return None
     pattern = value_pattern(kind, version)
     # a bare code is in a binding when some system of its value set has it (see code_allowed)
@@ -174,22 +218,16 @@ def _values(rule: Rule) -> str | None:
     return None
 
 
-def _value_test(rule: Rule):
-    """The generated test of one key's value: a function per kind of test, shared by the keys that test alike."""
-    test, many = _test(rule), rule.many
-    name = _CONSTANTS.get((test, many))
+def _item_test(rule: Rule):
+    """The test of one value of a key (one item, for an array): an object's generated function, or a function
+    generated per kind of test, shared by the keys that test alike."""
+    if rule.kind not in PRIMITIVES and rule.kind != "Resource" and not rule.binding:
+        return _GENERATED[_NAMES[rule.shape()]]
+    test = _test(rule)
+    name = _CONSTANTS.get(test)
     if name is None:
-        name = _CONSTANTS[test, many] = f"test_{len(_CONSTANTS)}"
-        if many:
-            body = ["    if value.__class__ is not list or not value:",
-                    "        return False",
-                    "    for item in value:",
-                    f"        if not {test.format(x='item')}:",
-                    "            return False",
-                    "    return True"]
-        else:
-            body = [f"    return {test.format(x='value')}"]
-        exec("\n".join([f"def {name}(value):"] + body) + "\n", _GENERATED)
+        name = _CONSTANTS[test] = f"test_{len(_CONSTANTS)}"
+        exec(f"def {name}(value):\n    return {test.format(x='value')}\n", _GENERATED)
     return _GENERATED[name]
 
 
@@ -210,17 +248,13 @@ def _test(rule: Rule) -> str:
         values = _values(rule)
         if values is None:
             return "{x}.__class__ is str"
-        return f"({{x}}.__class__ is str and ({{x}} in {values} or {values}.matches({{x}})))"
+        return f"({{x}}.__class__ is str and ({{x}} in {values}.known or {values}.matches({{x}})))"
     if kind == "Resource":
         return f"_resource_conforms({{x}}, {version!r})"
     test = f"{_NAMES[rule.shape()]}({{x}})"
     if rule.binding and kind in ("Coding", "CodeableConcept"):
         test += f" and _codings_allowed({{x}}, {kind == 'Coding'}, {rule.binding!r}, {version!r})"
     return f"({test})"
-
-
-def _all_present(node: dict, groups: tuple[tuple[str, ...], ...]) -> bool:
-    return all(not node.keys().isdisjoint(keys) for keys in groups)
 
 
 def _codings_allowed(item: dict, coding: bool, binding: str, version: str) -> bool:
@@ -234,12 +268,19 @@ def _codings_allowed(item: dict, coding: bool, binding: str, version: str) -> bo
 
 def _resource_conforms(resource, version: str) -> bool:
     rtype = resource.get("resourceType") if resource.__class__ is dict else None
-    if rtype.__class__ is not str or structure_definition(rtype, version) is None or not rtype[:1].isupper():
-        return False
-    return conforms(shape(rtype, rtype, version))(resource)
+    check = _resource_check(rtype, version) if rtype.__class__ is str else None
+    return check is not None and check(resource)
 
 
-_GENERATED.update(_Values=_Values, _all_present=_all_present, _codings_allowed=_codings_allowed,
+def _resource_check(rtype: str, version: str):
+    """The generated function of a resource type; None for a name that is not one."""
+    check = _RESOURCE_CHECKS.get((rtype, version))
+    if check is None and structure_definition(rtype, version) is not None and rtype[:1].isupper():
+        check = _RESOURCE_CHECKS[rtype, version] = conforms(shape(rtype, rtype, version))
+    return check
+
+
+_GENERATED.update(_Values=_Values, _codings_allowed=_codings_allowed,
                   _resource_conforms=_resource_conforms)
 
 
@@ -325,9 +366,9 @@ def element_issues(resource, version: str = R4, where: str | None = None) -> lis
     rtype = resource.get("resourceType") if isinstance(resource, dict) else None
     if not isinstance(rtype, str):
         return [f"{where or 'resource'}: not a FHIR resource: no resourceType"]
-    if structure_definition(rtype, version) is None or not rtype[:1].isupper():
+    check = _resource_check(rtype, version)
+    if check is None:
         return [f"{where or rtype}: unknown resource type {rtype!r}"]
-    root = shape(rtype, rtype, version)
-    if conforms(root)(resource):
+    if check(resource):
         return []
-    return reported_issues(resource, root, where or rtype)
+    return reported_issues(resource, shape(rtype, rtype, version), where or rtype)
