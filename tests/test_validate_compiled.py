@@ -129,6 +129,8 @@ def _characteristic(**changed) -> dict:
     {**STUDY, "phase": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/research-study-phase",
                                     "code": "phase-9"}]}},  # an example binding, not a required one
     {**STUDY, "contained": [LOCATION]},
+    # one type of a choice, with its own extensions
+    {**STUDY, "extension": [{"url": "http://example.org/x", "valueString": "x", "_valueString": {"id": "v"}}]},
 ])
 def test_generated_check_accepts_valid_resources(resource):
     rtype = resource["resourceType"]
@@ -167,6 +169,11 @@ def test_generated_check_accepts_valid_resources(resource):
      "valueCodeableConcept or valueBoolean or valueQuantity or valueRange or valueReference"),
     ({**STUDY, "extension": [{"valueString": "x"}]}, "ResearchStudy.extension[0]: missing required element url"),
     ({**LOCATION, "position": {"latitude": 1.5}}, "Location.position: missing required element longitude"),
+    # a choice (value[x], max 1) of two types at once, or one type beside the extensions of another
+    (_characteristic(valueBoolean=True), "Group.characteristic[0]: only one of valueBoolean, valueQuantity may be "
+     "present"),
+    ({**STUDY, "extension": [{"url": "http://example.org/x", "valueString": "x", "_valueCode": {"id": "c"}}]},
+     "ResearchStudy.extension[0]: only one of valueCode, valueString may be present"),
     # arrays: not one, empty, an item of the wrong type, an invalid item, an array for a single value
     ({**STUDY, "identifier": {"value": "x"}}, "ResearchStudy.identifier: must be an array"),
     ({**STUDY, "identifier": []}, "ResearchStudy.identifier: empty array"),

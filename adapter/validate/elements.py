@@ -120,6 +120,12 @@ def _source(shape: Shape, name: str) -> str:
             _GENERATED[f"{name}_choice_{i}"] = frozenset(keys)
             lines += [f"    if node.keys().isdisjoint({name}_choice_{i}):",
                       "        return False"]
+    for i, keys in enumerate(shape.choices):
+        # one type of a choice at most: two of its keys are most often a primitive and its "_name" sibling
+        _GENERATED[f"{name}_one_of_{i}"] = frozenset(keys + tuple(f"_{k}" for k in keys))
+        group = f"{name}_one_of_{i}"
+        lines += [f"    if len(node.keys() & {group}) > 1 and len(_choices_taken(node, {group})) > 1:",
+                  "        return False"]
     # type(value), not value.__class__: with values of many types, the attribute is looked up the slow way
     lines += ["    try:",
               "        for key in node:",
@@ -257,6 +263,11 @@ def _test(rule: Rule) -> str:
     return f"({test})"
 
 
+def _choices_taken(node: dict, keys: frozenset[str]) -> set[str]:
+    """The types of a choice an object holds, by their key without the "_" of an extension sibling."""
+    return {key.lstrip("_") for key in node.keys() & keys}
+
+
 def _codings_allowed(item: dict, coding: bool, binding: str, version: str) -> bool:
     """Whether the codes of a Coding or CodeableConcept (already known to be well formed) are in its binding."""
     for c in [item] if coding else item.get("coding", ()):
@@ -280,7 +291,7 @@ def _resource_check(rtype: str, version: str):
     return check
 
 
-_GENERATED.update(_Values=_Values, _codings_allowed=_codings_allowed,
+_GENERATED.update(_Values=_Values, _choices_taken=_choices_taken, _codings_allowed=_codings_allowed,
                   _resource_conforms=_resource_conforms)
 
 
@@ -330,6 +341,10 @@ def _walk(node, shape: Shape, where, out: list[str]):
                 break
         else:
             out.append(f"{_at(where)}: missing required element {' or '.join(keys[:len(keys) // 2])}")
+    for keys in shape.choices:
+        taken = _choices_taken(node, frozenset(keys + tuple(f"_{k}" for k in keys)))
+        if len(taken) > 1:
+            out.append(f"{_at(where)}: only one of {', '.join(k for k in keys if k in taken)} may be present")
 
 
 def _item(item, rule: Rule, where, out: list[str]):

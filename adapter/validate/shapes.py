@@ -19,11 +19,13 @@ TEXTUAL = ("string", "markdown")
 
 
 class Shape:
-    """What one JSON object may hold: a Rule per key, and the keys of each required child (any one will do)."""
-    __slots__ = ("children", "required", "resource")
+    """What one JSON object may hold: a Rule per key, the keys of each required child (any one will do), and the
+    keys of each choice (value[x]) of several types, of which one at most may be present."""
+    __slots__ = ("children", "required", "choices", "resource")
 
-    def __init__(self, children: dict[str, Rule], required: tuple[tuple[str, ...], ...], resource: bool):
-        self.children, self.required, self.resource = children, required, resource
+    def __init__(self, children: dict[str, Rule], required: tuple[tuple[str, ...], ...],
+                 choices: tuple[tuple[str, ...], ...], resource: bool):
+        self.children, self.required, self.choices, self.resource = children, required, choices, resource
 
 
 class Rule:
@@ -70,6 +72,7 @@ def shape(type_name: str, path: str, version: str = R4) -> Shape:
     """The compiled rules for the children of ``path`` in ``type_name``."""
     children: dict[str, Rule] = {}
     required: list[tuple[str, ...]] = []
+    choices: list[tuple[str, ...]] = []
     prefix = path + "."
     sd = structure_definition(type_name, version)
     resource = path == type_name and sd is not None and sd.get("kind") == "resource"
@@ -94,6 +97,8 @@ def shape(type_name: str, path: str, version: str = R4) -> Shape:
                 key = name[:-3] + kind[0].upper() + kind[1:]
                 children[key] = Rule(kind, many, vs, _target(type_name, full, kind, None), version)
                 keys += (key,)
+            if len(keys) > 1:
+                choices.append(keys)
         else:
             kind = _kind(el["type"][0]) if el.get("type") else "BackboneElement"
             if name == "id" and not resource:
@@ -105,7 +110,7 @@ def shape(type_name: str, path: str, version: str = R4) -> Shape:
         if el.get("min", 0) >= 1:
             # a primitive may be present only as its "_name" extension sibling
             required.append(keys + tuple(f"_{k}" for k in keys))
-    return Shape(children, tuple(required), resource)
+    return Shape(children, tuple(required), tuple(choices), resource)
 
 
 @cache
