@@ -15,7 +15,7 @@ from .citations import doi_in
 from .ids import identify
 from .mesh import MeshTerm, pair_conditions, pair_interventions
 from .terms import MAPPINGS
-from .tracking import Tracker
+from .tracking import SourceNode, Tracker
 from .values import clean, parse_age, parse_date, unescape_markdown
 
 FORMATS = ("ctgov-json",)
@@ -113,26 +113,15 @@ def _peek_nct(study) -> str | None:
     return nct.strip() or None if isinstance(nct, str) else None
 
 
-class _Node:
+class _Node(SourceNode):
     """One JSON object of a study, handing out its values by key and noting each path read (when the tracker
     keeps them)."""
 
-    __slots__ = ("data", "parent", "key", "tracker", "_path")
+    __slots__ = ("data",)
 
     def __init__(self, data: dict, parent: _Node | None, key: str, tracker: Tracker):
-        self.data, self.parent, self.key, self.tracker = data, parent, key, tracker
-        self._path: str | None = None
-
-    @property
-    def path(self) -> str:
-        # built when first wanted (to note a path read, a field left, an error): reading alone needs none
-        if self._path is None:
-            self._path = self.parent.at(self.key) if self.parent else ""
-        return self._path
-
-    def at(self, key: str) -> str:
-        path = self.path
-        return f"{path}.{key}" if path else key
+        super().__init__(parent, key, tracker)
+        self.data = data
 
     def value(self, key: str, kinds: type | tuple = str):
         value = self.data.get(key)

@@ -15,7 +15,7 @@ from .ids import identify
 from .mesh import MeshTerm, pair_conditions, pair_interventions
 from .terms import MAPPINGS, phases, to_enum
 from .textblock import tidy_textblock
-from .tracking import Tracker
+from .tracking import SourceNode, Tracker
 from .values import parse_age, parse_bool, parse_count, parse_date
 
 FORMATS = ("ctgov-xml",)
@@ -74,31 +74,21 @@ def _checked(study, file: str, position: int, scan_dropped: bool) -> TrialRecord
     return record
 
 
-class _Node:
+class _Node(SourceNode):
     """One element of a study, handing out its children's text by tag and noting each path read (when the tracker
     keeps them)."""
 
-    __slots__ = ("kids", "parent", "tag", "tracker", "_path")
+    __slots__ = ("kids",)
+    SEPARATOR = "/"
 
     def __init__(self, el, parent: _Node | None, tag: str, tracker: Tracker):
+        super().__init__(parent, tag, tracker)
         # one pass over the children, then dictionary look-ups: much cheaper than lxml's find() per field
         kids: dict[str, list] = {}
         if el is not None:
             for child in el:
                 kids.setdefault(child.tag, []).append(child)
-        self.kids, self.parent, self.tag, self.tracker = kids, parent, tag, tracker
-        self._path: str | None = None
-
-    @property
-    def path(self) -> str:
-        # built when first wanted (to note a path read, a field left, an error): reading alone needs none
-        if self._path is None:
-            self._path = self.parent.at(self.tag) if self.parent else ""
-        return self._path
-
-    def at(self, tag: str) -> str:
-        path = self.path
-        return f"{path}/{tag}" if path else tag
+        self.kids = kids
 
     def _mark(self, path: str) -> None:
         """Note the child path ``path`` as read, if the tracker keeps paths."""

@@ -94,6 +94,29 @@ class Tracker:
                 self._xml_walk(child, prefix + tag, out)
 
 
+class SourceNode:
+    """A part of one record's source, under ``parent`` by ``name``, that knows its path: made when first wanted
+    (to note a path read, a field left, an error), as reading alone needs none."""
+
+    __slots__ = ("parent", "name", "tracker", "_path")
+    SEPARATOR = "."
+
+    def __init__(self, parent: SourceNode | None, name: str, tracker: Tracker):
+        self.parent, self.name, self.tracker = parent, name, tracker
+        self._path: str | None = None
+
+    @property
+    def path(self) -> str:
+        if self._path is None:
+            self._path = self.parent.at(self.name) if self.parent else ""
+        return self._path
+
+    def at(self, name: str) -> str:
+        """The path of the child ``name``."""
+        path = self.path
+        return f"{path}{self.SEPARATOR}{name}" if path else name
+
+
 def _has_content(value) -> bool:
     if value is None:
         return False
