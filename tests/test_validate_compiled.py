@@ -110,11 +110,16 @@ GROUP = {"resourceType": "Group", "id": "g", "type": "person", "actual": False, 
                              "valueQuantity": {"value": 18, "comparator": ">=", "code": "a",
                                                "system": "http://unitsofmeasure.org"}}]}
 LOCATION = {"resourceType": "Location", "id": "l", "position": {"latitude": 1.5, "longitude": 2}}
+XHTML = "http://www.w3.org/1999/xhtml"
 ABSENT = {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}]}
 
 
 def _without(resource: dict, key: str) -> dict:
     return {k: v for k, v in resource.items() if k != key}
+
+
+def _narrative(div: str) -> dict:
+    return {**STUDY, "text": {"status": "generated", "div": div}}
 
 
 def _characteristic(**changed) -> dict:
@@ -129,6 +134,10 @@ def _characteristic(**changed) -> dict:
     {**STUDY, "phase": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/research-study-phase",
                                     "code": "phase-9"}]}},  # an example binding, not a required one
     {**STUDY, "contained": [LOCATION]},
+    # a narrative: an XHTML div with content (an image is content), basic formatting, style attributes
+    {**STUDY, "text": {"status": "generated", "div": f'<div xmlns="{XHTML}"><p style="color:red">A <b>trial</b></p>'
+                                                       '<table><tr><td>1</td></tr></table></div>'}},
+    {**STUDY, "text": {"status": "generated", "div": f'<div xmlns="{XHTML}"><img src="#a" alt=""/></div>'}},
     # one type of a choice, with its own extensions
     {**STUDY, "extension": [{"url": "http://example.org/x", "valueString": "x", "_valueString": {"id": "v"}}]},
 ])
@@ -169,6 +178,24 @@ def test_generated_check_accepts_valid_resources(resource):
      "valueCodeableConcept or valueBoolean or valueQuantity or valueRange or valueReference"),
     ({**STUDY, "extension": [{"valueString": "x"}]}, "ResearchStudy.extension[0]: missing required element url"),
     ({**LOCATION, "position": {"latitude": 1.5}}, "Location.position: missing required element longitude"),
+    # narratives (FHIR's txt-1 and txt-2): not XML, not an XHTML div, empty, forbidden elements and attributes
+    (_narrative(""), "ResearchStudy.text.div: not well-formed XHTML: Document is empty, line 1, column 1"),
+    (_narrative("A trial"), "ResearchStudy.text.div: not well-formed XHTML: Start tag expected, '<' not found, "
+                            "line 1, column 1"),
+    (_narrative("<div>A trial</div>"), f"ResearchStudy.text.div: the narrative must be one XHTML div "
+                                       f"(xmlns='{XHTML}'), not 'div'"),
+    (_narrative(f'<p xmlns="{XHTML}">A trial</p>'), f"ResearchStudy.text.div: the narrative must be one XHTML "
+                                                    f"div (xmlns='{XHTML}'), not '{{{XHTML}}}p'"),
+    (_narrative(f'<div xmlns="{XHTML}"> <br/> </div>'), "ResearchStudy.text.div: the narrative has no content "
+                                                        "(txt-2)"),
+    (_narrative(f'<div xmlns="{XHTML}">A <script>alert(1)</script></div>'),
+     "ResearchStudy.text.div: a narrative must not hold <script>"),
+    (_narrative(f'<div xmlns="{XHTML}"><p onclick="go()">A</p></div>'),
+     "ResearchStudy.text.div: a narrative must not hold the attribute 'onclick' (on <p>)"),
+    (_narrative(f'<div xmlns="{XHTML}"><svg xmlns="http://www.w3.org/2000/svg"/>A</div>'),
+     "ResearchStudy.text.div: element '{http://www.w3.org/2000/svg}svg' is not XHTML"),
+    (_narrative(f'<!DOCTYPE d [<!ENTITY e "x">]><div xmlns="{XHTML}">&e;</div>'),
+     "ResearchStudy.text.div: a narrative must not have a DOCTYPE"),
     # a choice (value[x], max 1) of two types at once, or one type beside the extensions of another
     (_characteristic(valueBoolean=True), "Group.characteristic[0]: only one of valueBoolean, valueQuantity may be "
      "present"),

@@ -17,6 +17,7 @@ from .definitions import structure_definition
 from .packages import R4
 from .shapes import INTEGERS, TEXTUAL, Rule, Shape, shape, value_pattern
 from .terminology import PRIMITIVES, allowed_codes, code_allowed, code_issue
+from .xhtml import xhtml_problem
 
 # ---- the yes/no check, generated per Shape ---------------------------------------------------------------------
 
@@ -59,6 +60,19 @@ class _AnyString(_Values):
 
 
 _ANY_STRING = _AnyString()
+
+
+class _Narratives(_Values):
+    """The narratives (xhtml) seen so far to meet FHIR's rules for them."""
+    __slots__ = ()
+
+    def matches(self, value: str) -> bool:
+        if xhtml_problem(value) is not None:
+            return False
+        if len(self.known) >= _SEEN_MAX:
+            self.known.clear()
+        self.known.add(value)
+        return True
 
 
 def conforms(shape: Shape):
@@ -213,6 +227,8 @@ def _values(rule: Rule) -> str | None:
     kind, version = rule.kind, rule.version
     if not _string_kind(kind) or kind in TEXTUAL:
         return None
+    if kind == "xhtml":
+        return _constant(("xhtml",), _Narratives)
     pattern = value_pattern(kind, version)
     # a bare code is in a binding when some system of its value set has it (see code_allowed)
     allowed = allowed_codes(rule.binding, version) if rule.binding and kind == "code" else None

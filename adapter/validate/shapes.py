@@ -9,6 +9,7 @@ from functools import cache
 from .definitions import structure_definition
 from .packages import R4
 from .terminology import PRIMITIVES, elements_by_path
+from .xhtml import xhtml_problem
 
 _FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 _REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
@@ -136,6 +137,8 @@ def _checker(kind: str, version: str):
         return lambda value: (None if value.__class__ is int and low <= value <= high else f"not an {kind}")
     if kind == "decimal":
         return lambda value: None if value.__class__ in (int, float) else "not a decimal"
+    if kind == "xhtml":
+        return xhtml_problem
     textual = kind in TEXTUAL
     pattern = None if textual else value_pattern(kind, version)
 
