@@ -121,7 +121,11 @@ def _source(shape: Shape, name: str) -> str:
     decimals and the loop over an array; objects and the rest by a call."""
     _GENERATED[name + "_strings"], _GENERATED[name + "_tests"] = {}, {}
     # the builtins the loop reads for every key are locals: read faster than globals
-    lines = [f"def {name}(node, strings={name}_strings, tests={name}_tests, type=type, str=str):",
+    choices = [frozenset(keys + tuple(f"_{k}" for k in keys)) for keys in shape.choices]
+    _GENERATED[name + "_choices"] = tuple(choices)
+    _GENERATED[name + "_choice_keys"] = frozenset().union(*choices)
+    lines = [f"def {name}(node, strings={name}_strings, tests={name}_tests, choice_keys={name}_choice_keys, "
+             "type=type, str=str):",
              "    if node.__class__ is not dict:",
              "        return False"]
     for i, keys in enumerate(shape.required):
@@ -134,15 +138,16 @@ def _source(shape: Shape, name: str) -> str:
             _GENERATED[f"{name}_choice_{i}"] = frozenset(keys)
             lines += [f"    if node.keys().isdisjoint({name}_choice_{i}):",
                       "        return False"]
-    for i, keys in enumerate(shape.choices):
-        # one type of a choice at most: two of its keys are most often a primitive and its "_name" sibling
-        _GENERATED[f"{name}_one_of_{i}"] = frozenset(keys + tuple(f"_{k}" for k in keys))
-        group = f"{name}_one_of_{i}"
-        lines += [f"    if len(node.keys() & {group}) > 1 and len(_choices_taken(node, {group})) > 1:",
-                  "        return False"]
+    if choices:
+        # one type of a choice at most, which needs telling only where an object holds two keys of choices (most
+        # often a primitive and its "_name" sibling): counted in the loop, as an object has few keys and a choice
+        # many (an extension's value[x] some fifty)
+        lines += ["    taken = 0"]
     # type(value), not value.__class__: with values of many types, the attribute is looked up the slow way
     lines += ["    try:",
               "        for key in node:",
+              *(["            if key in choice_keys:",
+                 "                taken += 1"] if choices else []),
               "            value = node[key]",
               "            if type(value) is str:",
               "                test = strings[key]",
@@ -170,6 +175,8 @@ def _source(shape: Shape, name: str) -> str:
               "                        return False",
               "    except KeyError:",
               "        return False      # an unknown key, or a value of the wrong JSON type",
+              *([f"    if taken > 1 and any(len(_choices_taken(node, keys)) > 1 for keys in {name}_choices):",
+                 "        return False"] if choices else []),
               "    return True"]
     return "\n".join(lines) + "\n"
 
@@ -281,7 +288,8 @@ def _test(rule: Rule) -> str:
 
 def _choices_taken(node: dict, keys: frozenset[str]) -> set[str]:
     """The types of a choice an object holds, by their key without the "_" of an extension sibling."""
-    return {key.lstrip("_") for key in node.keys() & keys}
+    # keys.intersection(node) looks up the object's few keys; node.keys() & keys would look up all the choice's
+    return {key.lstrip("_") for key in keys.intersection(node)}
 
 
 def _codings_allowed(item: dict, coding: bool, binding: str, version: str) -> bool:
