@@ -43,12 +43,15 @@ class _Values:
         self.known, self.pattern = set(values), pattern
 
     def matches(self, value: str) -> bool:
-        if self.pattern is None or self.pattern.fullmatch(value) is None:
+        if not self._fits(value):
             return False
         if len(self.known) >= _SEEN_MAX:
             self.known.clear()
         self.known.add(value)
         return True
+
+    def _fits(self, value: str) -> bool:
+        return self.pattern is not None and self.pattern.fullmatch(value) is not None
 
 
 class _AnyString(_Values):
@@ -66,13 +69,8 @@ class _Narratives(_Values):
     """The narratives (xhtml) seen so far to meet FHIR's rules for them."""
     __slots__ = ()
 
-    def matches(self, value: str) -> bool:
-        if xhtml_problem(value) is not None:
-            return False
-        if len(self.known) >= _SEEN_MAX:
-            self.known.clear()
-        self.known.add(value)
-        return True
+    def _fits(self, value: str) -> bool:
+        return xhtml_problem(value) is None
 
 
 def conforms(shape: Shape):
@@ -121,8 +119,8 @@ def _source(shape: Shape, name: str) -> str:
     decimals and the loop over an array; objects and the rest by a call."""
     _GENERATED[name + "_strings"], _GENERATED[name + "_tests"] = {}, {}
     # the builtins the loop reads for every key are locals: read faster than globals
-    choices = [frozenset(keys + tuple(f"_{k}" for k in keys)) for keys in shape.choices]
-    _GENERATED[name + "_choices"] = tuple(choices)
+    choices = shape.choices
+    _GENERATED[name + "_choices"] = choices
     _GENERATED[name + "_choice_keys"] = frozenset().union(*choices)
     lines = [f"def {name}(node, strings={name}_strings, tests={name}_tests, choice_keys={name}_choice_keys, "
              "type=type, str=str):",
@@ -366,9 +364,11 @@ def _walk(node, shape: Shape, where, out: list[str]):
         else:
             out.append(f"{_at(where)}: missing required element {' or '.join(keys[:len(keys) // 2])}")
     for keys in shape.choices:
-        taken = _choices_taken(node, frozenset(keys + tuple(f"_{k}" for k in keys)))
+        taken = _choices_taken(node, keys)
         if len(taken) > 1:
-            out.append(f"{_at(where)}: only one of {', '.join(k for k in keys if k in taken)} may be present")
+            # named in the definition's order of the types
+            out.append(f"{_at(where)}: only one of {', '.join(k for k in shape.children if k in taken)} may be "
+                       "present")
 
 
 def _item(item, rule: Rule, where, out: list[str]):

@@ -21,11 +21,12 @@ TEXTUAL = ("string", "markdown")
 
 class Shape:
     """What one JSON object may hold: a Rule per key, the keys of each required child (any one will do), and the
-    keys of each choice (value[x]) of several types, of which one at most may be present."""
+    keys of each choice (value[x]) of several types, their "_name" siblings with them, of which one type at most
+    may be present."""
     __slots__ = ("children", "required", "choices", "resource")
 
     def __init__(self, children: dict[str, Rule], required: tuple[tuple[str, ...], ...],
-                 choices: tuple[tuple[str, ...], ...], resource: bool):
+                 choices: tuple[frozenset[str], ...], resource: bool):
         self.children, self.required, self.choices, self.resource = children, required, choices, resource
 
 
@@ -73,7 +74,7 @@ def shape(type_name: str, path: str, version: str = R4) -> Shape:
     """The compiled rules for the children of ``path`` in ``type_name``."""
     children: dict[str, Rule] = {}
     required: list[tuple[str, ...]] = []
-    choices: list[tuple[str, ...]] = []
+    choices: list[frozenset[str]] = []
     prefix = path + "."
     sd = structure_definition(type_name, version)
     resource = path == type_name and sd is not None and sd.get("kind") == "resource"
@@ -99,7 +100,7 @@ def shape(type_name: str, path: str, version: str = R4) -> Shape:
                 children[key] = Rule(kind, many, vs, _target(type_name, full, kind, None), version)
                 keys += (key,)
             if len(keys) > 1:
-                choices.append(keys)
+                choices.append(frozenset(keys + tuple(f"_{k}" for k in keys)))
         else:
             kind = _kind(el["type"][0]) if el.get("type") else "BackboneElement"
             if name == "id" and not resource:
